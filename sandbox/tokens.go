@@ -88,3 +88,17 @@ func (s *Server) bearerLocked(r *http.Request, dc string) *accessToken {
 	}
 	return t
 }
+
+// mintLocked issues an access token directly, as if made by a Self Client code
+// exchange for the DC's default client and organisation, bypassing every rule.
+// It exists for the sandbox's own tests of the People and Recruit APIs.
+func (s *Server) mintLocked(dc string, scopes ...string) *accessToken {
+	d := s.dcs[dc]
+	now := s.nowLocked()
+	t := &accessToken{
+		token: zohoToken(), dc: dc, user: d.defaultUser, org: d.defaultOrg,
+		scopes: scopes, issued: now, expires: now.Add(seconds(s.limits.AccessTokenLifetimeSeconds)),
+	}
+	s.access[t.token] = t
+	return t
+}

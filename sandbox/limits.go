@@ -1,0 +1,56 @@
+package sandbox
+
+import "time"
+
+// Limits are the numbers of SANDBOX.md's token rules and the People API
+// threshold. Every one can be changed with PUT /_sandbox/limits; Off turns every
+// throttle and cap off (lifetimes still apply), for benchmarks.
+type Limits struct {
+	// Off disables every throttle and cap below (not the lifetimes).
+	Off bool `json:"off"`
+
+	// AccessTokenLifetime is how long an access token lives (3600 s).
+	AccessTokenLifetimeSeconds int `json:"access_token_lifetime_seconds"`
+	// RedirectGrantLifetime is how long a redirect-flow grant token lives (120 s).
+	RedirectGrantLifetimeSeconds int `json:"redirect_grant_lifetime_seconds"`
+
+	// AccessTokensPerWindow access tokens may be made from one refresh token in
+	// any AccessTokenWindow (10 in 600 s); past it "Access Denied".
+	AccessTokensPerWindow     int `json:"access_tokens_per_window"`
+	AccessTokenWindowSeconds  int `json:"access_token_window_seconds"`
+	ActiveAccessTokensPerRefr int `json:"active_access_tokens_per_refresh_token"` // 15; the 16th invalidates the oldest
+
+	// RefreshTokensPerUserClient active refresh tokens per user per client (20);
+	// the 21st deletes the oldest and its access tokens.
+	RefreshTokensPerUserClient int `json:"refresh_tokens_per_user_client"`
+	// NewRefreshTokensPerMinute new refresh tokens per user per minute (5); past it "Access Denied".
+	NewRefreshTokensPerMinute int `json:"new_refresh_tokens_per_minute"`
+
+	// GrantTokensPerWindow grant tokens per client in any GrantTokenWindow (10 in 600 s).
+	GrantTokensPerWindow    int `json:"grant_tokens_per_window"`
+	GrantTokenWindowSeconds int `json:"grant_token_window_seconds"`
+
+	// PeopleInsertsPerMinute insertRecord calls per organisation per minute (100);
+	// past it every insert gets error 7209 for PeopleLockoutSeconds (300).
+	PeopleInsertsPerMinute int `json:"people_inserts_per_minute"`
+	PeopleLockoutSeconds   int `json:"people_lockout_seconds"`
+}
+
+// DefaultLimits returns SANDBOX.md's defaults.
+func DefaultLimits() Limits {
+	return Limits{
+		AccessTokenLifetimeSeconds:   3600,
+		RedirectGrantLifetimeSeconds: 120,
+		AccessTokensPerWindow:        10,
+		AccessTokenWindowSeconds:     600,
+		ActiveAccessTokensPerRefr:    15,
+		RefreshTokensPerUserClient:   20,
+		NewRefreshTokensPerMinute:    5,
+		GrantTokensPerWindow:         10,
+		GrantTokenWindowSeconds:      600,
+		PeopleInsertsPerMinute:       100,
+		PeopleLockoutSeconds:         300,
+	}
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
