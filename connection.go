@@ -101,6 +101,11 @@ type Token struct {
 	// Generation increases with every refresh; it lets a caller that saw a
 	// token rejected tell whether someone has refreshed since.
 	Generation int64
+	// Refused, when set, is why the provider refused the credentials (a revoked
+	// refresh token, a changed client secret). No refresh is tried again until
+	// the credentials are replaced, which drops this token: that is what keeps a
+	// revoked connection from causing a storm of refreshes.
+	Refused string
 }
 
 // Valid reports whether the token can still be used at now with margin to spare.
