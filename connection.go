@@ -184,8 +184,10 @@ type ConnectionStore interface {
 	// LockToken runs fn while holding k's token lock, across every process
 	// sharing the database, with the token as stored at that moment (nil when
 	// none). When fn returns a token, it is stored before the lock is
-	// released. Only one fn runs per key at a time, so a refresh done in fn is
-	// the only one.
+	// released; LockToken then returns the stored token: fn's, or the current
+	// one when fn returned nil. When fn returns an error, nothing is stored and
+	// LockToken returns that error. Only one fn runs per key at a time, so a
+	// refresh done in fn is the only one. fn must not call the store.
 	LockToken(ctx context.Context, k CredentialKey, fn func(current *Token) (*Token, error)) (*Token, error)
 
 	// AddEvent appends an event to a connection's history.
