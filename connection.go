@@ -143,7 +143,10 @@ type ConnectionEvent struct {
 
 // ConnectionFilter selects connections. Zero fields match everything.
 type ConnectionFilter struct {
-	TenantID string // required
+	// TenantID scopes the list to one tenant. It is empty only for
+	// hrconnect's own background work across tenants (the daily check);
+	// anything serving a person must set it.
+	TenantID string
 	Service  string
 	Status   ConnectionStatus
 	OwnerID  string
