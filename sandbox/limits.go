@@ -1,6 +1,10 @@
 package sandbox
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Limits are the numbers of SANDBOX.md's token rules and the People API
 // threshold. Every one can be changed with PUT /_sandbox/limits; Off turns every
@@ -54,3 +58,45 @@ func DefaultLimits() Limits {
 }
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// problems returns a message for every number of l that cannot work: each
+// must be at least 1 (to switch the throttles and caps off, use Off instead).
+func (l Limits) problems() []string {
+	var out []string
+	check := func(name string, v int) {
+		if v < 1 {
+			out = append(out, fmt.Sprintf("%s is %d; it must be at least 1 (to switch the limits off, send \"off\": true)", name, v))
+		}
+	}
+	check("access_token_lifetime_seconds", l.AccessTokenLifetimeSeconds)
+	check("redirect_grant_lifetime_seconds", l.RedirectGrantLifetimeSeconds)
+	check("access_tokens_per_window", l.AccessTokensPerWindow)
+	check("access_token_window_seconds", l.AccessTokenWindowSeconds)
+	check("active_access_tokens_per_refresh_token", l.ActiveAccessTokensPerRefr)
+	check("refresh_tokens_per_user_client", l.RefreshTokensPerUserClient)
+	check("new_refresh_tokens_per_minute", l.NewRefreshTokensPerMinute)
+	check("grant_tokens_per_window", l.GrantTokensPerWindow)
+	check("grant_token_window_seconds", l.GrantTokenWindowSeconds)
+	check("people_inserts_per_minute", l.PeopleInsertsPerMinute)
+	check("people_lockout_seconds", l.PeopleLockoutSeconds)
+	return out
+}
+
+// SetLimits replaces the sandbox's limits, for Go tests and benchmarks that
+// hold the Server; programs use PUT /_sandbox/limits.
+func (s *Server) SetLimits(l Limits) error {
+	if p := l.problems(); p != nil {
+		return fmt.Errorf("sandbox limits: %s", strings.Join(p, "; "))
+	}
+	s.mu.Lock()
+	s.limits = l
+	s.mu.Unlock()
+	return nil
+}
+
+// Limits returns the sandbox's current limits.
+func (s *Server) Limits() Limits {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limits
+}

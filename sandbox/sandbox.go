@@ -45,10 +45,21 @@ type Server struct {
 	refresh map[string]*refreshToken // by token
 	access  map[string]*accessToken  // by token
 
-	faults []*fault
-	calls  map[string]int // per endpoint name, e.g. "accounts.token"
+	faults    []*fault
+	faultSeq  int                            // source of fault IDs
+	calls     map[string]int                 // per endpoint name, e.g. "accounts.token"
+	sessions  map[string]*user               // signed-in users, by session cookie
+	consented map[userClient]*consent        // who has consented to which client
+	userRefr  map[userClient][]*refreshToken // active refresh tokens, oldest first
+	newRefr   map[*user]*window              // issue times of a user's new refresh tokens
 
 	seq int64 // source of record IDs
+}
+
+// userClient keys what Zoho counts per user per client.
+type userClient struct {
+	user   *user
+	client *client
 }
 
 // dataCentre is the sandbox's state of one Zoho DC.
@@ -101,6 +112,10 @@ func (s *Server) resetLocked() {
 	s.access = make(map[string]*accessToken)
 	s.faults = nil
 	s.calls = make(map[string]int)
+	s.sessions = make(map[string]*user)
+	s.consented = make(map[userClient]*consent)
+	s.userRefr = make(map[userClient][]*refreshToken)
+	s.newRefr = make(map[*user]*window)
 	for _, z := range zoho.DataCentres() {
 		dc := &dataCentre{location: z.Location, users: map[string]*user{}, orgs: map[string]*org{}}
 		o := s.newOrgLocked(dc, "Default organisation")
@@ -165,13 +180,20 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
+// knownDCs holds every DC location; the set never changes, so reading it
+// needs no lock (the token endpoint's hot path checks it on every call).
+var knownDCs = func() map[string]bool {
+	m := make(map[string]bool)
+	for _, loc := range zoho.Locations() {
+		m[loc] = true
+	}
+	return m
+}()
+
 // dcFromRequest returns the DC named by the {dc} path segment, or writes 404.
 func (s *Server) dcFromRequest(w http.ResponseWriter, r *http.Request) (string, bool) {
 	loc := r.PathValue("dc")
-	s.mu.Lock()
-	_, ok := s.dcs[loc]
-	s.mu.Unlock()
-	if !ok {
+	if !knownDCs[loc] {
 		http.Error(w, "unknown data centre "+strconv.Quote(loc), http.StatusNotFound)
 		return "", false
 	}
