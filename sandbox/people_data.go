@@ -12,9 +12,12 @@ type peopleData struct {
 
 	// recent holds the times of the insert calls of the last minute, oldest
 	// first, for the per-minute threshold; lockedUntil is the end of the
-	// current lock-out (zero when none).
+	// lock-out the threshold started (zero when none), which refuses inserts.
 	recent      []time.Time
 	lockedUntil time.Time
+	// forcedUntil is the end of a lock-out forced by a fault, which refuses
+	// every People call of the organisation.
+	forcedUntil time.Time
 }
 
 // peopleTable holds the records of one form, in insertion order, with an
@@ -54,13 +57,17 @@ func newPeopleData() *peopleData {
 	return p
 }
 
-// lockOut forces the insert threshold's lock-out (error 7209) until the given
-// sandbox time, whatever the limits say; it is how a fault injects a lock-out.
-// s.mu must be held.
+// lockOut forces a lock-out until the given sandbox time, whatever the limits
+// say: every People call of the organisation (inserts, updates and reads) is
+// answered with 7209 until then. It is how a fault injects a lock-out; a
+// fault may be attached to any People endpoint, so the forced lock-out covers
+// them all, unlike the insert threshold's own. s.mu must be held.
 func (p *peopleData) lockOut(until time.Time) {
-	p.lockedUntil = until
-	p.recent = p.recent[:0]
+	p.forcedUntil = until
 }
+
+// lockedOut reports whether a forced lock-out holds at sandbox time now.
+func (p *peopleData) lockedOut(now time.Time) bool { return now.Before(p.forcedUntil) }
 
 // admitInsert counts one insert call against the organisation's threshold at
 // sandbox time now and reports whether it may proceed. Past l.PeopleInsertsPerMinute
@@ -68,13 +75,14 @@ func (p *peopleData) lockOut(until time.Time) {
 // lock-out of l.PeopleLockoutSeconds, during which every insert is refused;
 // refused calls do not count. Every admitted call counts, whether or not its
 // data then turn out valid, as Zoho counts API calls, not records. With
-// l.Off nothing is counted, but a lock-out forced by lockOut still holds.
+// l.Off nothing is counted and nothing refused (a forced lock-out is checked
+// apart, for every call, by peopleAuthLocked).
 func (p *peopleData) admitInsert(now time.Time, l Limits) bool {
-	if now.Before(p.lockedUntil) {
-		return false
-	}
 	if l.Off {
 		return true
+	}
+	if now.Before(p.lockedUntil) {
+		return false
 	}
 	cutoff := now.Add(-time.Minute)
 	drop := 0
@@ -85,7 +93,8 @@ func (p *peopleData) admitInsert(now time.Time, l Limits) bool {
 		p.recent = append(p.recent[:0], p.recent[drop:]...)
 	}
 	if len(p.recent) >= l.PeopleInsertsPerMinute {
-		p.lockOut(now.Add(seconds(l.PeopleLockoutSeconds)))
+		p.lockedUntil = now.Add(seconds(l.PeopleLockoutSeconds))
+		p.recent = p.recent[:0]
 		return false
 	}
 	p.recent = append(p.recent, now)

@@ -128,9 +128,9 @@ func (s *Server) peopleGetRecordByID(w http.ResponseWriter, r *http.Request) {
 	writePeopleResult(w, uri, "Data fetched successfully", []any{grouped})
 }
 
-// peopleAuthLocked checks the token and its scope for op on form and then
-// returns the request's own error perr, if any, in that order of precedence.
-// s.mu must be held.
+// peopleAuthLocked checks the token, its scope for op on form and a forced
+// lock-out of the token's organisation, and then returns the request's own
+// error perr, if any, in that order of precedence. s.mu must be held.
 func (s *Server) peopleAuthLocked(r *http.Request, dc, form, op string, perr *peopleError) (*accessToken, *peopleError) {
 	tok := s.bearerLocked(r, dc)
 	if tok == nil || tok.org == nil {
@@ -138,6 +138,9 @@ func (s *Server) peopleAuthLocked(r *http.Request, dc, form, op string, perr *pe
 	}
 	if !peopleScopeAllows(tok.scopes, form, op) {
 		return nil, errPeopleInvalidScope
+	}
+	if tok.org.people.lockedOut(s.nowLocked()) {
+		return nil, errPeopleLocked
 	}
 	return tok, perr
 }

@@ -360,7 +360,10 @@ func TestPeopleScopes(t *testing.T) {
 		return status, decodePeople(t, body)
 	}
 	n := 0
-	next := func() string { n++; return employeeJSON("S"+string(rune('A'+n)), "s"+string(rune('a'+n))+"@example.com") }
+	next := func() string {
+		n++
+		return employeeJSON("S"+string(rune('A'+n)), "s"+string(rune('a'+n))+"@example.com")
+	}
 
 	for _, c := range []struct {
 		name   string

@@ -98,19 +98,25 @@ func TestPeopleInsertThresholdPerOrganisationAndOff(t *testing.T) {
 		t.Fatalf("second organisation: %v", got)
 	}
 
-	// Off lifts the threshold, but not a lock-out that a fault forces.
+	// Off lifts the threshold and its lock-out at once...
 	h.s.mu.Lock()
 	h.s.limits.Off = true
-	h.s.dcs["us"].defaultOrg.people.lockedUntil = time.Time{}
 	h.s.mu.Unlock()
 	if got := h.insertN(tok, "B", 20); got[""] != 20 {
 		t.Fatalf("limits off: %v", got)
 	}
+	// ...but not a lock-out that a fault forces, which refuses reads as well.
 	h.s.mu.Lock()
 	h.s.dcs["us"].defaultOrg.people.lockOut(h.s.nowLocked().Add(time.Minute))
 	h.s.mu.Unlock()
 	if _, r := h.insertEmployee(tok, employeeJSON("F1", "f1@example.com")); r.errorCode() != "7209" {
-		t.Fatalf("forced lock-out: %s, want 7209", r.errorCode())
+		t.Fatalf("forced lock-out, insert: %s, want 7209", r.errorCode())
+	}
+	if _, body := h.get(peopleAPI+"/forms/employee/getRecords", tok, nil); decodePeople(t, body).errorCode() != "7209" {
+		t.Fatalf("forced lock-out, getRecords: %s, want 7209", body)
+	}
+	if _, r := h.insertEmployee(other, employeeJSON("F1", "f1@example.com")); r.errorCode() != "" {
+		t.Fatalf("forced lock-out reached the other organisation: %s", r.errorCode())
 	}
 	h.s.Advance(time.Minute)
 	if _, r := h.insertEmployee(tok, employeeJSON("F1", "f1@example.com")); r.errorCode() != "" {
