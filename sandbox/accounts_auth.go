@@ -203,11 +203,16 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PostForm.Get("decision") {
 	case "accept":
-		o := u.orgs[0]
-		for _, x := range u.orgs {
-			if x.id == r.PostForm.Get("org") {
-				o = x
-			}
+		// The organisation chosen on the page; a stale or missing choice
+		// falls back to the one the page offers first.
+		o := pickOrg(u, s.dcs[dc], r.PostForm.Get("org"))
+		if o == nil {
+			o = pickOrg(u, s.dcs[dc], "")
+		}
+		if o == nil {
+			s.mu.Unlock()
+			http.Error(w, u.email+" belongs to no organisation; add one with POST /_sandbox/orgs", http.StatusBadRequest)
+			return
 		}
 		target, ok := s.approveLocked(req, u, o, r)
 		s.mu.Unlock()

@@ -80,7 +80,9 @@ func (p page) formQuery(t testing.TB) string {
 	return html.UnescapeString(m[1])
 }
 
-func (p page) isSignIn() bool  { return strings.Contains(p.body, `action="/`) && strings.Contains(p.body, `name="password"`) }
+func (p page) isSignIn() bool {
+	return strings.Contains(p.body, `action="/`) && strings.Contains(p.body, `name="password"`)
+}
 func (p page) isConsent() bool { return strings.Contains(p.body, `value="accept"`) }
 
 // signIn submits the sign-in form of page p and returns the page that follows.
@@ -247,4 +249,54 @@ func wantRetrieveError(t testing.TB, err error, code string) {
 	if re.Response.StatusCode != http.StatusOK {
 		t.Errorf("HTTP %d, want 200 as Zoho answers", re.Response.StatusCode)
 	}
+}
+
+// TestRedirectFlowMultiDCAndPublicClient covers two variants: a Multi-DC
+// client authorised by a user of another DC (the code, location and
+// accounts-server are that DC's, and its own secret is needed), and a mobile
+// app exchanging a PKCE code without a secret, as public clients do.
+func TestRedirectFlowMultiDCAndPublicClient(t *testing.T) {
+	e := newEnv(t)
+	m := e.webClient("us", true)
+	b := e.browser()
+	authURL := func(dc string, c clientCreds, extra string) string {
+		return e.accounts(dc) + "/oauth/v2/auth?response_type=code&scope=" + peopleScope +
+			"&client_id=" + c.ID + "&redirect_uri=" + url.QueryEscape(redirectURI) + extra
+	}
+	cb := b.authorize("in", authURL("in", m, "&access_type=offline"))
+	if cb.Query().Get("location") != "in" || cb.Query().Get("accounts-server") != e.accounts("in") {
+		t.Fatalf("callback %s: want location=in and the IN accounts server", cb)
+	}
+	var in struct {
+		Secret string `json:"client_secret"`
+	}
+	e.control("POST", "/_sandbox/clients/"+m.ID+"/dc-secret", map[string]any{"dc": "in"}, http.StatusOK, &in)
+	exchange := func(dc, secret, code string, extra url.Values) tokenReply {
+		v := url.Values{"grant_type": {"authorization_code"}, "client_id": {m.ID}, "code": {code}, "redirect_uri": {redirectURI}}
+		if secret != "" {
+			v.Set("client_secret", secret)
+		}
+		for k, vv := range extra {
+			v[k] = vv
+		}
+		return e.postToken(dc, v)
+	}
+	code := cb.Query().Get("code")
+	wantTokenError(t, exchange("us", m.Secret, code, nil), "invalid_code") // the US server does not know an IN code
+	wantTokenError(t, exchange("in", m.Secret, code, nil), "invalid_client")
+	if r := exchange("in", in.Secret, code, nil); r.RefreshToken == "" || !e.live("in", r.AccessToken) {
+		t.Fatalf("Multi-DC exchange in IN: %s", r.Raw)
+	}
+
+	mobile := e.register(map[string]any{"dc": "us", "client_type": "mobile", "client_name": "HR App",
+		"homepage_url": "https://app.example.test", "redirect_uris": []string{redirectURI}})
+	m = mobile
+	verifier := oauth2.GenerateVerifier()
+	challenge := "&code_challenge=" + oauth2.S256ChallengeFromVerifier(verifier) + "&code_challenge_method=S256"
+	cb = b.authorize("us", authURL("us", mobile, challenge))
+	if r := exchange("us", "", cb.Query().Get("code"), url.Values{"code_verifier": {verifier}}); r.AccessToken == "" {
+		t.Fatalf("a mobile app's PKCE exchange without a secret: %s", r.Raw)
+	}
+	cb = b.authorize("us", authURL("us", mobile, ""))
+	wantTokenError(t, exchange("us", "", cb.Query().Get("code"), nil), "invalid_client") // no PKCE, no secret
 }

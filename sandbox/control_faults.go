@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func (s *Server) controlAddFault(w http.ResponseWriter, r *http.Request) {
 // newFaultLocked validates spec and builds its fault.
 func (s *Server) newFaultLocked(spec faultSpec) (*fault, []string) {
 	var errs []string
-	if !knownFaultEndpoint(spec.Endpoint) {
+	if !slices.Contains(faultEndpoints, spec.Endpoint) {
 		errs = append(errs, fmt.Sprintf("endpoint %q is not known; use one of %s", spec.Endpoint, strings.Join(faultEndpoints, ", ")))
 	}
 	f := &fault{endpoint: spec.Endpoint, kind: normaliseFaultKind(spec.Kind)}

@@ -193,16 +193,6 @@ func dropConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// knownFaultEndpoint reports whether name is one of faultEndpoints.
-func knownFaultEndpoint(name string) bool {
-	for _, e := range faultEndpoints {
-		if e == name {
-			return true
-		}
-	}
-	return false
-}
-
 // normaliseFaultKind accepts "lock-out" for "lockout", "Access Denied" for
 // "access_denied" and the like.
 func normaliseFaultKind(k string) faultKind {

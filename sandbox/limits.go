@@ -13,16 +13,18 @@ type Limits struct {
 	// Off disables every throttle and cap below (not the lifetimes).
 	Off bool `json:"off"`
 
-	// AccessTokenLifetime is how long an access token lives (3600 s).
+	// AccessTokenLifetimeSeconds is how long an access token lives (3600 s).
 	AccessTokenLifetimeSeconds int `json:"access_token_lifetime_seconds"`
-	// RedirectGrantLifetime is how long a redirect-flow grant token lives (120 s).
+	// RedirectGrantLifetimeSeconds is how long a redirect-flow grant token lives (120 s).
 	RedirectGrantLifetimeSeconds int `json:"redirect_grant_lifetime_seconds"`
 
-	// AccessTokensPerWindow access tokens may be made from one refresh token in
-	// any AccessTokenWindow (10 in 600 s); past it "Access Denied".
+	// AccessTokensPerWindow access tokens may be made by the refresh grant
+	// from one refresh token in any AccessTokenWindowSeconds (10 in 600 s);
+	// past it "Access Denied". ActiveAccessTokensPerRefr of them may be active
+	// at once (15); the one past it invalidates the oldest.
 	AccessTokensPerWindow     int `json:"access_tokens_per_window"`
 	AccessTokenWindowSeconds  int `json:"access_token_window_seconds"`
-	ActiveAccessTokensPerRefr int `json:"active_access_tokens_per_refresh_token"` // 15; the 16th invalidates the oldest
+	ActiveAccessTokensPerRefr int `json:"active_access_tokens_per_refresh_token"`
 
 	// RefreshTokensPerUserClient active refresh tokens per user per client (20);
 	// the 21st deletes the oldest and its access tokens.
@@ -30,7 +32,8 @@ type Limits struct {
 	// NewRefreshTokensPerMinute new refresh tokens per user per minute (5); past it "Access Denied".
 	NewRefreshTokensPerMinute int `json:"new_refresh_tokens_per_minute"`
 
-	// GrantTokensPerWindow grant tokens per client in any GrantTokenWindow (10 in 600 s).
+	// GrantTokensPerWindow grant tokens per client in any
+	// GrantTokenWindowSeconds (10 in 600 s); past it "Access Denied".
 	GrantTokensPerWindow    int `json:"grant_tokens_per_window"`
 	GrantTokenWindowSeconds int `json:"grant_token_window_seconds"`
 

@@ -111,6 +111,7 @@ func (s *Server) resetLocked() {
 	s.refresh = make(map[string]*refreshToken)
 	s.access = make(map[string]*accessToken)
 	s.faults = nil
+	s.faultSeq = 0
 	s.calls = make(map[string]int)
 	s.sessions = make(map[string]*user)
 	s.consented = make(map[userClient]*consent)
