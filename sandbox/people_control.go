@@ -21,28 +21,19 @@ type seedRecordsResponse struct {
 	IDs []string `json:"ids"`
 }
 
-// seedErrorsResponse is the control surface's 400 body.
-type seedErrorsResponse struct {
-	Errors []string `json:"errors"`
-}
-
-// writeSeedJSON writes a control-surface answer.
-func writeSeedJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
 // readSeedRequest decodes a seeding request, or writes 400 and returns false.
+// It reads up to 64 MiB, more than the control surface's other endpoints
+// take, so that a benchmark can seed tens of thousands of records at once.
 func readSeedRequest(w http.ResponseWriter, r *http.Request) (seedRecordsRequest, bool) {
 	var req seedRecordsRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeSeedJSON(w, http.StatusBadRequest, seedErrorsResponse{Errors: []string{"the body is not a JSON object: " + err.Error()}})
+		writeControlErrors(w, http.StatusBadRequest, `the body must be one JSON object {"dc":"us","org":"<ID or name, optional>","records":[{…},…]}: `+err.Error())
 		return req, false
 	}
 	if len(req.Records) == 0 {
-		writeSeedJSON(w, http.StatusBadRequest, seedErrorsResponse{Errors: []string{"records: at least one record is needed"}})
+		writeControlErrors(w, http.StatusBadRequest, "records: send at least one record")
 		return req, false
 	}
 	return req, true
@@ -103,10 +94,10 @@ func (s *Server) seedPeopleEmployees(w http.ResponseWriter, r *http.Request) {
 	ids, errs := s.seedEmployeesLocked(req, vals, errs)
 	s.mu.Unlock()
 	if len(errs) > 0 {
-		writeSeedJSON(w, http.StatusBadRequest, seedErrorsResponse{Errors: errs})
+		writeControlErrors(w, http.StatusBadRequest, errs...)
 		return
 	}
-	writeSeedJSON(w, http.StatusOK, seedRecordsResponse{IDs: ids})
+	writeControlJSON(w, http.StatusOK, seedRecordsResponse{IDs: ids})
 }
 
 // seedEmployeesLocked adds the checked records unless errs already holds an

@@ -475,6 +475,7 @@ func TestPeopleSeedEmployees(t *testing.T) {
 		"unknown dc":        {"dc": "xx", "records": []map[string]string{{"EmployeeID": "B1", "FirstName": "A", "LastName": "B", "EmailID": "b1@example.com"}}},
 		"unknown org":       {"dc": "us", "org": "nope", "records": []map[string]string{{"EmployeeID": "B1", "FirstName": "A", "LastName": "B", "EmailID": "b1@example.com"}}},
 		"no records":        {"dc": "us", "records": []map[string]string{}},
+		"misspelt key":      {"dc": "us", "record": []map[string]string{{"EmployeeID": "B1", "FirstName": "A", "LastName": "B", "EmailID": "b1@example.com"}}},
 		"batch collision":   {"dc": "us", "records": []map[string]string{{"EmployeeID": "B1", "FirstName": "A", "LastName": "B", "EmailID": "b1@example.com"}, {"EmployeeID": "B1", "FirstName": "A", "LastName": "B", "EmailID": "b2@example.com"}}},
 		"existing record":   {"dc": "us", "records": []map[string]string{{"EmployeeID": "B1", "FirstName": "A", "LastName": "B", "EmailID": "b1@example.com"}, {"EmployeeID": "S1", "FirstName": "A", "LastName": "B", "EmailID": "b3@example.com"}}},
 		"missing mandatory": {"dc": "us", "records": []map[string]string{{"EmployeeID": "B1", "FirstName": "A", "EmailID": "b1@example.com"}}},

@@ -78,6 +78,20 @@ func TestPeopleInsertThresholdSlidingWindow(t *testing.T) {
 	if _, r := h.insertEmployee(tok, employeeJSON("D", "d@example.com")); r.errorCode() != "7209" {
 		t.Fatalf("11th call in a minute: %s, want 7209", r.errorCode())
 	}
+
+	// A lock-out shorter than the window starts a fresh window when it ends,
+	// rather than locking again at once on the calls before it.
+	h.s.mu.Lock()
+	h.s.limits.PeopleLockoutSeconds = 10
+	h.s.mu.Unlock()
+	h.s.Advance(5 * time.Minute)
+	if got := h.insertN(tok, "E", 11); got[""] != 10 || got["7209"] != 1 {
+		t.Fatalf("with a 10 s lock-out: %v", got)
+	}
+	h.s.Advance(11 * time.Second)
+	if got := h.insertN(tok, "F", 10); got[""] != 10 {
+		t.Fatalf("after a 10 s lock-out: %v, want 10 successes", got)
+	}
 }
 
 func TestPeopleInsertThresholdPerOrganisationAndOff(t *testing.T) {

@@ -40,10 +40,10 @@ func (s *Server) seedRecruitCandidates(w http.ResponseWriter, r *http.Request) {
 	ids, errs := s.seedCandidatesLocked(req, checked, errs)
 	s.mu.Unlock()
 	if len(errs) > 0 {
-		writeSeedJSON(w, http.StatusBadRequest, seedErrorsResponse{Errors: errs})
+		writeControlErrors(w, http.StatusBadRequest, errs...)
 		return
 	}
-	writeSeedJSON(w, http.StatusOK, seedRecordsResponse{IDs: ids})
+	writeControlJSON(w, http.StatusOK, seedRecordsResponse{IDs: ids})
 }
 
 // seedCandidatesLocked adds the checked candidates unless errs already holds
