@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// accessDeniedCalls counts, among the call counts of /_sandbox/state, the
+// token calls answered "Access Denied" (throttled or by a fault), so that a
+// client's economy can be judged by what Zoho would have refused.
+const accessDeniedCalls = "accounts.token.access_denied"
+
 // handleToken is POST {accounts}/oauth/v2/token: the authorization_code and
 // refresh_token grants. Every answer, errors included, is HTTP 200 with a JSON
 // body, as Zoho answers.
@@ -30,6 +35,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		body = s.refreshGrantLocked(dc, r, domain)
 	default:
 		body = errUnsupportedGrant
+	}
+	if body == any(errAccessDenied) {
+		s.calls[accessDeniedCalls]++
 	}
 	s.mu.Unlock()
 	writeAccountsJSON(w, http.StatusOK, body)

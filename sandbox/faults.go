@@ -111,6 +111,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, endpoint string) 
 	var status int
 	if answer != nil {
 		kind, status = answer.kind, answer.status
+		if kind == faultAccessDenied {
+			s.calls[accessDeniedCalls]++
+		}
 	}
 	s.mu.Unlock()
 
