@@ -43,7 +43,13 @@ type Client struct {
 	tokenHTTP *http.Client // the same, with Zoho's token replies made readable for x/oauth2
 	dir       *Directory
 	userAgent string
+	uaHeader  []string // userAgent as a header value, shared by every request
 }
+
+var (
+	acceptJSON  = []string{"application/json"}
+	contentForm = []string{formURLEncoded}
+)
 
 // NewClient returns a Client for cfg.
 func NewClient(cfg Config) *Client {
@@ -54,6 +60,7 @@ func NewClient(cfg Config) *Client {
 	if c.userAgent == "" {
 		c.userAgent = "hrconnect"
 	}
+	c.uaHeader = []string{c.userAgent}
 	var hc http.Client
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient
@@ -134,15 +141,20 @@ func (c *Client) send(ctx context.Context, method, url, accessToken, contentType
 	if err != nil {
 		return reply{}, err
 	}
-	req.Header = http.Header{
-		"User-Agent": {c.userAgent},
-		"Accept":     {"application/json"},
-	}
+	// The constant header values are shared, read-only slices: net/http never
+	// changes a request's headers, and sharing saves allocations per call.
+	h := req.Header
+	h["User-Agent"] = c.uaHeader
+	h["Accept"] = acceptJSON
 	if accessToken != "" {
-		req.Header["Authorization"] = []string{"Zoho-oauthtoken " + accessToken}
+		h["Authorization"] = []string{"Zoho-oauthtoken " + accessToken}
 	}
-	if contentType != "" {
-		req.Header["Content-Type"] = []string{contentType}
+	switch contentType {
+	case "":
+	case formURLEncoded:
+		h["Content-Type"] = contentForm
+	default:
+		h["Content-Type"] = []string{contentType}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -60,6 +60,9 @@ func FuzzDecodePeople(f *testing.F) {
 	f.Add(200, []byte(`{"response":{"status":0,"result":{"pkId":12345678901234567890}}}`))
 	f.Add(500, []byte(`<html>oops</html>`))
 	f.Add(200, []byte(`{"response":null}`))
+	f.Add(200, []byte(`{"response":{"result":{"pkId":"1","message":"x"},"message":"y","uri":"/z","status":0}}`))
+	f.Add(200, []byte(`{"response":{"result":{"pkId":"1"},"errors":{"code":7052},"status":0}}`))
+	f.Add(200, []byte(`{"response":{"result":{"pkId":"1"},"status":1,"status":0}}`))
 	fields := []Field{{"EmployeeID", "E1"}, {"EmailID", "a@b.c"}}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		result, e := decodePeople("people.insertRecord", "eu", status, body, fields)
@@ -67,6 +70,9 @@ func FuzzDecodePeople(f *testing.F) {
 			t.Fatalf("garbage %q accepted", body)
 		}
 		if e != nil {
+			if id, ok := writtenID(body); ok && status == 200 {
+				t.Fatalf("writtenID accepts %q (pkId %s) that decodePeople refuses: %v", body, id, e)
+			}
 			checkErr(t, e)
 			if result != nil {
 				t.Fatal("both a result and an error")
@@ -75,6 +81,15 @@ func FuzzDecodePeople(f *testing.F) {
 		}
 		if status < 200 || status > 299 {
 			t.Fatalf("HTTP %d accepted as success: %q", status, body)
+		}
+		// The insert fast path never disagrees with the full decoder.
+		if id, ok := writtenID(body); ok {
+			var res struct {
+				PKID flexString `json:"pkId"`
+			}
+			if json.Unmarshal(result, &res) != nil || string(res.PKID) != id {
+				t.Fatalf("writtenID says %q, the envelope's result is %s", id, result)
+			}
 		}
 		if result != nil && !json.Valid(result) {
 			t.Fatalf("result %q is not JSON", result)

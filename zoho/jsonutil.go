@@ -19,6 +19,12 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || string(b) == "null":
 		*f = ""
 	case b[0] == '"':
+		// Most of Zoho's strings hold no escapes: take them as they are
+		// rather than through encoding/json's reflection.
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+			*f = flexString(b[1 : len(b)-1])
+			return nil
+		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
@@ -41,17 +47,41 @@ type flexInt int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *flexInt) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
+	b = bytes.Trim(bytes.TrimSpace(b), `"`)
+	if n, ok := parseDigits(b); ok {
+		*f = flexInt(n)
+		return nil
 	}
-	n, err := strconv.ParseFloat(string(s), 64)
+	n, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || n != n || n > 1<<53 || n < -(1<<53) {
 		*f = 0
 		return nil
 	}
 	*f = flexInt(n)
 	return nil
+}
+
+// parseDigits parses a short run of decimal digits, with an optional minus,
+// without allocating; ok is false for anything else.
+func parseDigits(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // appendJSONString appends s to b as a JSON string, for the one shape

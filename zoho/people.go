@@ -349,6 +349,11 @@ func (c *Client) peopleWrite(ctx context.Context, op string, dc DataCentre, u, a
 		return "", transportError(op, dc.Location, peopleService, ctxErr(ctx, err))
 	}
 	defer rep.release()
+	if rep.status == 200 {
+		if id, ok := writtenID(rep.body.Bytes()); ok {
+			return id, nil
+		}
+	}
 	result, zerr := decodePeople(op, dc.Location, rep.status, rep.body.Bytes(), fields)
 	if zerr != nil {
 		if zerr.RetryAfter == 0 {
@@ -374,6 +379,38 @@ func (c *Client) peopleWrite(ctx context.Context, op string, dc DataCentre, u, a
 		return "", badReply(op, dc.Location, peopleService)
 	}
 	return string(res.PKID), nil
+}
+
+// writtenID reads the pkId of an insertRecord or updateRecord reply that has
+// exactly the shape Zoho sends on success,
+//
+//	{"response":{"result":{"pkId":"<digits>",…},…,"status":0}}
+//
+// without encoding/json's reflection: inserts are the hot path, and this
+// saves most of a reply's allocations. Anything else (an error, another key
+// order, a second pkId, invalid JSON) returns ok false, and decodePeople,
+// which gives the same verdict on every reply this accepts, decides.
+func writtenID(body []byte) (id string, ok bool) {
+	const prefix, suffix = `{"response":{"result":{"pkId":"`, `"status":0}}`
+	b := bytes.TrimSpace(body)
+	if !bytes.HasPrefix(b, []byte(prefix)) || !bytes.HasSuffix(b, []byte(suffix)) ||
+		bytes.Contains(b, []byte(`"errors"`)) || bytes.Count(b, []byte(`"pkId"`)) != 1 {
+		return "", false
+	}
+	digits := b[len(prefix):]
+	end := bytes.IndexByte(digits, '"')
+	if end <= 0 || end > 40 {
+		return "", false
+	}
+	for _, c := range digits[:end] {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	if !json.Valid(b) {
+		return "", false
+	}
+	return string(digits[:end]), true
 }
 
 // peopleRead GETs a People URL and returns the envelope's result, or nil for
