@@ -327,5 +327,8 @@ type (
 		Scopes                              []string
 		Orgs                                []orgView
 	}
-	orgView struct{ ID, Name string }
+	orgView struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
 )
