@@ -162,7 +162,8 @@ func (t *peopleTable) update(rec *peopleRecord, vals map[string]string, now time
 	rec.modified, rec.modifiedBy = now, by
 }
 
-// lookup returns the record whose i-th unique field is v, or nil.
+// lookup returns the record whose unique field is v, or nil (also when field
+// is not unique: only unique fields are indexed).
 func (t *peopleTable) lookup(field, v string) *peopleRecord {
 	for i, u := range t.form.unique {
 		if u.field == field {

@@ -37,22 +37,9 @@ type recruitGroup struct {
 
 // recruitOperators are the criteria operators the sandbox implements.
 var recruitOperators = map[string]func(v string, values []string) bool{
-	"equals": func(v string, values []string) bool {
-		for _, x := range values {
-			if strings.EqualFold(v, x) {
-				return true
-			}
-		}
-		return false
-	},
-	"not_equal": func(v string, values []string) bool {
-		for _, x := range values {
-			if strings.EqualFold(v, x) {
-				return false
-			}
-		}
-		return true
-	},
+	"equals":    recruitEqualsAny,
+	"in":        recruitEqualsAny,
+	"not_equal": func(v string, values []string) bool { return !recruitEqualsAny(v, values) },
 	"starts_with": func(v string, values []string) bool {
 		for _, x := range values {
 			if strings.HasPrefix(strings.ToLower(v), strings.ToLower(x)) {
@@ -63,8 +50,14 @@ var recruitOperators = map[string]func(v string, values []string) bool{
 	},
 }
 
-func init() {
-	recruitOperators["in"] = recruitOperators["equals"]
+// recruitEqualsAny reports whether v is one of values, ignoring case.
+func recruitEqualsAny(v string, values []string) bool {
+	for _, x := range values {
+		if strings.EqualFold(v, x) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c recruitCondition) match(cand *candidate) bool {
