@@ -50,4 +50,3 @@ func TestEncoders(t *testing.T) {
 		}
 	}
 }
-
