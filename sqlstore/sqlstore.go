@@ -110,6 +110,9 @@ type DB struct {
 	// database connection while they wait for the database's own lock.
 	tokenLocks keyLocks
 
+	// leaseTTL and leaseRenew time LockToken's lease on SQLite.
+	leaseTTL, leaseRenew time.Duration
+
 	// now returns the current time; tests may replace it.
 	now func() time.Time
 }
@@ -128,9 +131,11 @@ var (
 // are pending.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := &DB{
-		vault:  cfg.Vault,
-		logger: cfg.Logger,
-		now:    time.Now,
+		vault:      cfg.Vault,
+		logger:     cfg.Logger,
+		leaseTTL:   defaultLeaseTTL,
+		leaseRenew: defaultLeaseRenew,
+		now:        time.Now,
 	}
 	if db.logger == nil {
 		db.logger = slog.New(slog.DiscardHandler)
@@ -246,6 +251,9 @@ func (db *DB) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Path returns the SQLite database file's path; empty on PostgreSQL.
+func (db *DB) Path() string { return db.path }
 
 // Driver returns the database's driver: DriverSQLite or DriverPostgres.
 func (db *DB) Driver() string { return db.dialect.name }

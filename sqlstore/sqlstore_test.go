@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +67,7 @@ func mustOpen(t testing.TB, cfg sqlstore.Config) *sqlstore.DB {
 
 func openSQLite(t testing.TB) (*sqlstore.DB, func() *sqlstore.DB, *vault.Vault) {
 	dir := t.TempDir()
+	copySQLiteTemplate(t, dir)
 	v := newVault(t, filepath.Join(dir, "keys"))
 	cfg := sqlstore.Config{Driver: sqlstore.DriverSQLite, DataDir: dir, Vault: v}
 	return mustOpen(t, cfg), func() *sqlstore.DB { return mustOpen(t, cfg) }, v
@@ -75,6 +77,46 @@ func openPostgres(t testing.TB) (*sqlstore.DB, func() *sqlstore.DB, *vault.Vault
 	v := newVault(t, t.TempDir())
 	cfg := sqlstore.Config{Driver: sqlstore.DriverPostgres, URL: testenv.Postgres(t), Vault: v, Migrate: true, MaxConns: 40}
 	return mustOpen(t, cfg), func() *sqlstore.DB { return mustOpen(t, cfg) }, v
+}
+
+// sqliteTemplate is a migrated, empty SQLite database that openSQLite copies
+// instead of migrating each test's database anew: migrating is the slowest
+// part of opening (seconds under the race detector), and Open still checks
+// and completes the copy's migrations. TestOpenSQLiteFile migrates from
+// nothing.
+var sqliteTemplate struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+func copySQLiteTemplate(t testing.TB, dir string) {
+	t.Helper()
+	sqliteTemplate.once.Do(func() {
+		tmp, err := os.MkdirTemp("", "sqlstore-template-")
+		if err != nil {
+			sqliteTemplate.err = err
+			return
+		}
+		defer os.RemoveAll(tmp)
+		db, err := sqlstore.Open(context.Background(), sqlstore.Config{DataDir: tmp})
+		if err != nil {
+			sqliteTemplate.err = err
+			return
+		}
+		// Closing the last connection checkpoints the WAL into the file.
+		if err := db.Close(); err != nil {
+			sqliteTemplate.err = err
+			return
+		}
+		sqliteTemplate.data, sqliteTemplate.err = os.ReadFile(db.Path())
+	})
+	if sqliteTemplate.err != nil {
+		t.Fatalf("SQLite template: %v", sqliteTemplate.err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, sqlstore.FileName), sqliteTemplate.data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testContext(t testing.TB) context.Context {
@@ -139,7 +181,12 @@ func TestOpenSQLiteFile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, sqlstore.FileName+"-wal")); err != nil {
 		t.Errorf("no WAL file: %v", err)
 	}
-	_, err := sqlstore.Open(context.Background(), sqlstore.Config{Driver: "mysql"})
+	st, err := db.MigrationStatus(context.Background())
+	must(t, err)
+	if !st.UpToDate() || st.Version < 1 || st.RiverVersion < 1 {
+		t.Errorf("status after Open = %+v", st)
+	}
+	_, err = sqlstore.Open(context.Background(), sqlstore.Config{Driver: "mysql"})
 	wantCode(t, err, hrconnect.EINVALID)
 	_, err = sqlstore.Open(context.Background(), sqlstore.Config{Driver: sqlstore.DriverSQLite})
 	wantCode(t, err, hrconnect.EINVALID)

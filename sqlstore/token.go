@@ -146,10 +146,10 @@ func (db *DB) lockTokenRow(ctx context.Context, k hrconnect.CredentialKey, fn fu
 
 // The SQLite lease: how long it lasts without renewal (the time a crashed
 // process keeps others waiting), and how often the holder renews it while
-// fn runs.
+// fn runs. Tests shorten them through DB.leaseTTL and DB.leaseRenew.
 const (
-	leaseTTL   = 30 * time.Second
-	leaseRenew = 10 * time.Second
+	defaultLeaseTTL   = 30 * time.Second
+	defaultLeaseRenew = 10 * time.Second
 )
 
 // lockTokenLease is LockToken's SQLite part. SQLite's only lock is on the
@@ -241,7 +241,7 @@ func (db *DB) tryLease(ctx context.Context, k hrconnect.CredentialKey, holder st
 			UPDATE tokens SET lock_holder = $4, lock_until = $5
 			WHERE tenant_id = $1 AND connection_id = $2 AND user_id = $3
 				AND (lock_holder IS NULL OR lock_until < $6)`,
-			k.TenantID, k.ConnectionID, k.UserID, holder, timeArg(now.Add(leaseTTL)), timeArg(now))
+			k.TenantID, k.ConnectionID, k.UserID, holder, timeArg(now.Add(db.leaseTTL)), timeArg(now))
 		if err != nil {
 			return fmt.Errorf("take the token lock: %w", err)
 		}
@@ -258,18 +258,18 @@ func (db *DB) renewLease(k hrconnect.CredentialKey, holder string) (stop func())
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(leaseRenew)
+		t := time.NewTicker(db.leaseRenew)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), leaseRenew)
+				ctx, cancel := context.WithTimeout(context.Background(), db.leaseRenew)
 				_, _ = db.rw.ExecContext(ctx, `
 					UPDATE tokens SET lock_until = $5
 					WHERE tenant_id = $1 AND connection_id = $2 AND user_id = $3 AND lock_holder = $4`,
-					k.TenantID, k.ConnectionID, k.UserID, holder, timeArg(db.now().Add(leaseTTL)))
+					k.TenantID, k.ConnectionID, k.UserID, holder, timeArg(db.now().Add(db.leaseTTL)))
 				cancel()
 			}
 		}
