@@ -162,7 +162,8 @@ type InvokeResponse struct {
 // URLGuard). Redirects are followed only while they stay under the base
 // URLs, and never with the credentials: the injected header, query
 // parameters and form fields are taken off the redirected request (an OAuth
-// 1.0a signature would not match it anyway). A service that needs the
+// 1.0a signature would not match it anyway), and so is the Referer net/http
+// adds, which repeats the previous URL and its query. A service that needs the
 // redirected request authenticated can be invoked at the new URL.
 //
 // svc is normalised and validated on a copy; the built-in Zoho services have
@@ -511,6 +512,8 @@ func (c *call) strip(r *http.Request) {
 	for _, h := range c.credHeaders {
 		r.Header.Del(h)
 	}
+	// net/http sets Referer to the previous URL, query credentials and all.
+	r.Header.Del("Referer")
 	if len(c.credQuery) > 0 || c.credQueryPrefix != "" {
 		q := r.URL.Query()
 		changed := false
