@@ -2,8 +2,10 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -31,16 +33,23 @@ type IssuedTokens struct {
 // Service creates, reconnects, checks and removes connections. It is the one
 // place that decides a connection's status.
 type Service struct {
-	store  hrconnect.ConnectionStore
-	tokens *Manager
-	zoho   ZohoAccounts
-	now    func() time.Time
-	log    *slog.Logger
+	store    hrconnect.ConnectionStore
+	services hrconnect.ServiceStore // custom services; nil when not configured
+	tokens   *Manager
+	zoho     ZohoAccounts
+	dir      *zoho.Directory
+	client   *http.Client
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 // NewService returns the connections service.
-func NewService(store hrconnect.ConnectionStore, tokens *Manager, z ZohoAccounts) *Service {
-	return &Service{store: store, tokens: tokens, zoho: z, now: tokens.now, log: tokens.log}
+func NewService(store hrconnect.ConnectionStore, tokens *Manager, z ZohoAccounts, opts ...ServiceOption) *Service {
+	s := &Service{store: store, tokens: tokens, zoho: z, now: tokens.now, log: tokens.log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Tokens returns the service's token manager.
@@ -186,9 +195,14 @@ func (s *Service) saveAuthorization(ctx context.Context, k hrconnect.CredentialK
 	if issued.AccessToken == "" {
 		return nil
 	}
+	return s.cacheToken(ctx, k, issued.AccessToken, issued.Lifetime)
+}
+
+// cacheToken stores an access token just issued as k's cached token.
+func (s *Service) cacheToken(ctx context.Context, k hrconnect.CredentialKey, access string, lifetime time.Duration) error {
 	now := s.now()
 	_, err := s.store.LockToken(ctx, k, func(cur *hrconnect.Token) (*hrconnect.Token, error) {
-		t := &hrconnect.Token{AccessToken: issued.AccessToken, Expiry: now.Add(issued.Lifetime)}
+		t := &hrconnect.Token{AccessToken: access, Expiry: now.Add(lifetime)}
 		if cur != nil {
 			t.Generation = cur.Generation + 1
 			t.Refreshes = cur.Refreshes
@@ -232,6 +246,15 @@ func (s *Service) ConnectWithRefreshToken(ctx context.Context, in ZohoConnection
 // says what Zoho refused.
 func checkError(err error) error {
 	if re, ok := err.(*RefreshError); ok {
+		var ze *zoho.Error
+		if errors.As(err, &ze) && ze.Code == "invalid_client" {
+			// While checking credentials just entered, invalid_client means
+			// what seed 004's resolution says, not that a client went away.
+			return &hrconnect.Error{Code: hrconnect.EINVALID, Field: "client_secret",
+				Message:    "Zoho did not accept the client ID or client secret (invalid_client).",
+				Resolution: "Check both in Zoho's API Console, and that the client was registered in the data centre chosen here; a client registered in another data centre is refused unless Multi-DC is enabled for it.",
+				Err:        err}
+		}
 		if re.Reconnect {
 			return &hrconnect.Error{Code: hrconnect.EINVALID, Message: re.Message, Resolution: re.Resolution, Err: err}
 		}
