@@ -88,10 +88,12 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, endpoint string) 
 	}
 	var delay time.Duration
 	var answer *fault
+	spent := false
 	for _, f := range s.faults {
 		if f.endpoint != endpoint || !f.firesLocked() {
 			continue
 		}
+		spent = spent || (!f.byRate && f.remaining == 0)
 		switch f.kind {
 		case faultLatency:
 			delay += f.latency
@@ -106,7 +108,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, endpoint string) 
 			break
 		}
 	}
-	s.dropSpentFaultsLocked()
+	if spent {
+		s.dropSpentFaultsLocked()
+	}
 	var kind faultKind
 	var status int
 	if answer != nil {
