@@ -3,7 +3,9 @@ package zoho
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -23,7 +25,8 @@ type Token struct {
 	// consent without prompt=consent).
 	RefreshToken string
 	// Expiry is when the access token stops working, by this machine's
-	// clock: the time of the reply plus Zoho's expires_in.
+	// clock: the time of the reply plus Zoho's expires_in; zero when Zoho
+	// did not say.
 	Expiry time.Time
 	// Lifetime is Zoho's expires_in: how long the access token lives from
 	// the reply (an hour).
@@ -199,12 +202,16 @@ func (c *Client) finishToken(ctx context.Context, op string, dc DataCentre, refr
 	switch {
 	case call.fail != nil:
 		return nil, tokenError(op, dc, refresh, call.fail)
+	case errors.Is(err, ErrHostNotAllowed):
+		return nil, &Error{Op: op, DC: dc.Location, Class: ClassConfig, Err: ErrHostNotAllowed,
+			Message:    "The token request was addressed outside Zoho's data centres, so hrconnect did not send it.",
+			Resolution: "Choose the data centre from hrconnect's list."}
 	case err != nil && !call.replied:
 		return nil, transportError(op, dc.Location, "Zoho Accounts", ctxErr(ctx, err))
 	case err != nil || tok == nil:
 		// A reply that decodeTokenReply accepted but x/oauth2 did not:
 		// nothing a person can fix, so treat it as a bad reply.
-		return nil, serverError(op, dc.Location, "Zoho Accounts", 0)
+		return nil, serverError(op, dc.Location, "Zoho Accounts", http.StatusOK)
 	}
 	r := &call.reply
 	t := &Token{
@@ -333,8 +340,9 @@ func (c *Client) Revoke(ctx context.Context, dc DataCentre, token string) error 
 	if token == "" {
 		return &Error{Op: op, DC: dc.Location, Class: ClassConfig, Message: "There is no token to revoke."}
 	}
+	u := dc.AccountsURL + "/oauth/v2/token/revoke"
 	body := appendQueryEscape([]byte("token="), token)
-	rep, err := c.send(ctx, "POST", dc.AccountsURL+"/oauth/v2/token/revoke", "", "application/x-www-form-urlencoded", body)
+	rep, err := c.send(ctx, "POST", u, "", formURLEncoded, body)
 	if err != nil {
 		return transportError(op, dc.Location, "Zoho Accounts", ctxErr(ctx, err)).scrub(token)
 	}

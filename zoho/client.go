@@ -79,7 +79,7 @@ func NewClient(cfg Config) *Client {
 		base = http.DefaultTransport
 	}
 	tc := hc
-	tc.Transport = &tokenTransport{base: base, userAgent: c.userAgent}
+	tc.Transport = &tokenTransport{base: base, userAgent: c.userAgent, dir: c.dir}
 	c.tokenHTTP = &tc
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -164,8 +165,20 @@ func transient(err error) bool {
 	return errors.As(err, &ne)
 }
 
-// transportError wraps a failure to get any reply from Zoho.
+// transportError wraps a failure to get any reply from Zoho. The request URL
+// in a *url.Error loses its query string: searches carry email addresses and
+// employee IDs there, which do not belong in error logs.
 func transportError(op, dc, service string, err error) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) && strings.Contains(ue.URL, "?") {
+		stripped := *ue
+		stripped.URL, _, _ = strings.Cut(ue.URL, "?")
+		if ue == err {
+			err = &stripped
+		} else {
+			err = &redacted{msg: strings.ReplaceAll(err.Error(), ue.URL, stripped.URL), err: err}
+		}
+	}
 	msg := "No reply from " + service + ": the connection failed or was dropped."
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg = "No reply from " + service + " in time."

@@ -225,7 +225,11 @@ func (d *Directory) ParseRedirect(query url.Values) (Redirect, error) {
 		err = errors.New("Zoho's redirect names no data centre (neither accounts-server nor location)")
 	}
 	if err != nil {
-		return Redirect{State: r.State}, &Error{Op: op, Class: ClassConfig, Message: err.Error(), Err: err,
+		msg := "Zoho's redirect does not name a data centre hrconnect knows."
+		if errors.Is(err, ErrHostNotAllowed) {
+			msg = "The redirect names an accounts server that is not Zoho's, so hrconnect refused to send the client secret there."
+		}
+		return Redirect{State: r.State}, &Error{Op: op, Class: ClassConfig, Message: msg, Err: err,
 			Resolution: "Start the connection again from hrconnect. If it happens again, the link to this page was not made by Zoho: do not follow it."}
 	}
 	return r, nil

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -291,9 +292,63 @@ func TestPeopleFaults(t *testing.T) {
 	}
 	noSecrets(t, err, at)
 
+	// A dropped search: the error must not carry the searched email (it
+	// travels in the query string). net/http retries a GET once itself.
+	e.fault(map[string]any{"endpoint": "people.getRecords", "kind": "drop", "count": 2})
+	_, _, err = e.c.FindEmployee(e.ctx(), dc, at, zoho.SearchEmailAlias, "private.person@example.com")
+	zerr(t, err, zoho.ClassRetry)
+	noSecrets(t, err, "private.person", at)
+
 	// The faults are spent: the same calls work again.
 	if _, err := e.c.InsertRecord(e.ctx(), dc, at, "employee", employee(50), zoho.InsertOptions{}); err != nil {
 		t.Errorf("insert after the faults: %v", err)
+	}
+}
+
+// One Client serves many goroutines at once (run under -race): inserts,
+// searches and refreshes, each getting its own answer.
+func TestClientConcurrentUse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dc := e.dc("eu")
+	c, tok := e.connect("eu", peopleScope)
+	e.limits(map[string]any{"off": true})
+	const n = 40
+	ids := make([]string, n)
+	errs := make(chan error, 2*n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := e.c.InsertRecord(e.ctx(), dc, tok.AccessToken, "employee", employee(i), zoho.InsertOptions{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids[i] = id
+			rec, ok, err := e.c.FindEmployee(e.ctx(), dc, tok.AccessToken, zoho.SearchEmployeeID, fmt.Sprintf("E%04d", i))
+			if err != nil || !ok || rec.ID != id {
+				errs <- fmt.Errorf("find E%04d: %v %v %v, want %s", i, rec.ID, ok, err, id)
+			}
+			if i%10 == 0 {
+				if _, err := e.c.Refresh(e.ctx(), dc, c.ID, c.Secret, tok.RefreshToken); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("record ID %s returned twice", id)
+		}
+		seen[id] = true
 	}
 }
 

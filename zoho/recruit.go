@@ -62,8 +62,8 @@ type ListOptions struct {
 }
 
 // CandidateSearch is a Recruit search: by email, or by criteria such as
-// "(Email:equals:ada@example.com)" (see Criteria). Page and PerPage are as in
-// ListOptions.
+// "(Email:equals:ada@example.com)" (see Criteria); Criteria wins when both
+// are set. Page and PerPage are as in ListOptions.
 type CandidateSearch struct {
 	Email    string
 	Criteria string
@@ -383,7 +383,7 @@ func recruitError(op, dc string, status int, code, zmsg string, apiName flexStri
 		e.Class = ClassConfig
 		e.Message = "The connection may not do this in Zoho Recruit (scope or permission)."
 		e.Resolution = "Reconnect the account with the scope " + ScopeRecruitCandidates + ", as a user allowed to manage candidates."
-	case "INVALID_MODULE", "INVALID_URL_PATTERN", "INVALID_REQUEST_METHOD", "LIMIT_EXCEEDED", "NOT_SUPPORTED", "INVALID_REQUEST", "REQUIRED_PARAM_MISSING":
+	case "INVALID_MODULE", "INVALID_URL_PATTERN", "INVALID_REQUEST_METHOD", "LIMIT_EXCEEDED", "NOT_SUPPORTED", "INVALID_REQUEST", "REQUIRED_PARAM_MISSING", "INVALID_QUERY":
 		e.Class = ClassConfig
 		e.Message = "Zoho Recruit refused the request as hrconnect built it."
 		e.Resolution = "This is a fault in hrconnect's request or settings; contact support with this message."

@@ -100,10 +100,19 @@ type tokenCall struct {
 type tokenTransport struct {
 	base      http.RoundTripper
 	userAgent string
+	dir       *Directory
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The request carries the client secret and a code or refresh token:
+	// the last check that it goes nowhere but a Directory host.
+	if !t.dir.Allowed(req.URL.String()) {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, ErrHostNotAllowed
+	}
 	call, _ := req.Context().Value(tokenCallKey{}).(*tokenCall)
 	req = req.Clone(req.Context()) // a RoundTripper must not change the caller's request
 	req.Header.Set("User-Agent", t.userAgent)
