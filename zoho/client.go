@@ -46,6 +46,7 @@ type Client struct {
 	uaHeader  []string // userAgent as a header value, shared by every request
 }
 
+// Header values every request shares (see send).
 var (
 	acceptJSON  = []string{"application/json"}
 	contentForm = []string{formURLEncoded}

@@ -106,10 +106,12 @@ func (e *Error) Error() string {
 		b.WriteString(e.Code)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Message)
 	if e.Err != nil && !strings.Contains(e.Message, e.Err.Error()) {
+		b.WriteString(strings.TrimSuffix(e.Message, "."))
 		b.WriteString(": ")
 		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString(e.Message)
 	}
 	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -190,6 +191,11 @@ type Redirect struct {
 	// DC is the data centre named by accounts-server (or, when Zoho sent
 	// none, by location); the code must be exchanged there.
 	DC DataCentre
+}
+
+// String describes r without its code.
+func (r Redirect) String() string {
+	return "zoho.Redirect{dc:" + r.DC.Location + " state:" + strconv.Quote(r.State) + " code:" + mask(r.Code) + "}"
 }
 
 // ParseRedirect reads the query of Zoho's redirect back to hrconnect: code,

@@ -2,6 +2,8 @@ package zoho_test
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"net/url"
 	"testing"
 
@@ -97,6 +99,9 @@ func TestParseRedirect(t *testing.T) {
 	r, err := real.ParseRedirect(q("code=1000.abc&location=in&accounts-server=https%3A%2F%2Faccounts.zoho.in&state=xyz"))
 	if err != nil || r.Code != "1000.abc" || r.State != "xyz" || r.DC.Location != "in" {
 		t.Errorf("Zoho's own redirect: %+v, %v", r, err)
+	}
+	if s := fmt.Sprintf("%v %+v", r, r); strings.Contains(s, "1000.abc") {
+		t.Errorf("a printed Redirect shows its code: %s", s)
 	}
 	r, err = real.ParseRedirect(q("code=1000.abc&location=jp"))
 	if err != nil || r.DC.Location != "jp" {
