@@ -3,8 +3,8 @@ package zoho_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"net/url"
+	"strings"
 	"testing"
 
 	"hrconnect/zoho"
