@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -102,6 +103,7 @@ func runConformance(t *testing.T, b backend) {
 		{"DeleteCascades", testDeleteCascades},
 		{"MigrateIdempotent", testMigrateIdempotent},
 		{"ReencryptAll", testReencryptAll},
+		{"SecretsBoundToTheirRow", testSecretsBoundToTheirRow},
 		{"ConcurrentLockToken", testConcurrentLockToken},
 	}
 	for _, tt := range tests {
@@ -264,7 +266,7 @@ func testConnectionFilters(t *testing.T, f *fixture) {
 	people := f.connection(t, func(c *hrconnect.Connection) { c.Name = "B people" })
 	recruit := f.connection(t, func(c *hrconnect.Connection) { c.Name = "A recruit"; c.Service = hrconnect.ServiceZohoRecruit })
 	broken := f.connection(t, func(c *hrconnect.Connection) { c.Name = "C broken"; c.Status = hrconnect.StatusNeedsReconnect })
-	bobs := f.connection(t, func(c *hrconnect.Connection) { c.Name = "D bob's"; c.OwnerID = f.user.ID })
+	bobs := f.connection(t, func(c *hrconnect.Connection) { c.Name = "d bob's"; c.OwnerID = f.user.ID }) // case is ignored
 	shared := f.connection(t, func(c *hrconnect.Connection) { c.Name = "E shared"; c.PerUser = true })
 	unauthorised := f.connection(t, func(c *hrconnect.Connection) { c.Name = "F shared, unauthorised"; c.PerUser = true })
 	must(t, f.db.SetCredentials(f.ctx, hrconnect.CredentialKey{TenantID: f.tenant.ID, ConnectionID: shared.ID, UserID: f.user.ID},
@@ -911,8 +913,9 @@ func testReencryptAll(t *testing.T, f *fixture) {
 	}
 	n, err = f.db.ReencryptAll(f.ctx)
 	must(t, err)
-	// 7 credentials (6 + bare's), 6 tokens, 1 service.
-	if want := 7 + 6 + 1; n != want {
+	// Credential fields: 2 per connection (4 connections), 1 per user copy
+	// (3); 6 tokens; 1 service.
+	if want := 4*2 + 3 + 6 + 1; n != want {
 		t.Errorf("ReencryptAll re-sealed %d, want %d", n, want)
 	}
 	n, err = f.db.ReencryptAll(f.ctx)
@@ -932,5 +935,41 @@ func testReencryptAll(t *testing.T, f *fixture) {
 	}
 	if s, err := f.db.ServiceSecret(f.ctx, f.tenant.ID, "crm"); err != nil || s != "svc-secret" {
 		t.Errorf("service secret %q, %v", s, err)
+	}
+}
+
+// testSecretsBoundToTheirRow: a ciphertext copied into another row (another
+// connection, tenant or user) or another column does not decrypt there.
+func testSecretsBoundToTheirRow(t *testing.T, f *fixture) {
+	a := f.connection(t, func(c *hrconnect.Connection) { c.PerUser = true })
+	b := f.connection(t)
+	bobs := hrconnect.CredentialKey{TenantID: f.tenant.ID, ConnectionID: a.ID, UserID: f.user.ID}
+	must(t, f.db.SetCredentials(f.ctx, bobs, &hrconnect.Credentials{RefreshToken: "bob", ClientSecret: "bob-cs"}))
+	theirs := &hrconnect.Connection{TenantID: f.other.ID, Name: "Theirs", LinkName: "theirs", Service: hrconnect.ServiceZohoPeople}
+	must(t, f.db.CreateConnection(f.ctx, theirs, &hrconnect.Credentials{RefreshToken: "theirs"}))
+
+	for _, tt := range []struct {
+		name, query string
+		args        []any
+		victim      hrconnect.CredentialKey
+	}{
+		{"another connection's", `UPDATE credentials SET refresh_token = (SELECT refresh_token FROM credentials WHERE connection_id = $1 AND user_id = '')
+			WHERE connection_id = $2 AND user_id = ''`, []any{a.ID, b.ID}, f.key(b)},
+		{"another user's", `UPDATE credentials SET refresh_token = (SELECT refresh_token FROM credentials WHERE connection_id = $1 AND user_id = $2)
+			WHERE connection_id = $1 AND user_id = ''`, []any{a.ID, f.user.ID}, f.key(a)},
+		{"another tenant's", `UPDATE credentials SET refresh_token = (SELECT refresh_token FROM credentials WHERE connection_id = $1)
+			WHERE connection_id = $2 AND user_id = $3`, []any{theirs.ID, a.ID, f.user.ID}, bobs},
+		{"another column's", `UPDATE credentials SET refresh_token = client_secret WHERE connection_id = $1 AND user_id = ''`,
+			[]any{b.ID}, f.key(b)},
+	} {
+		err := f.db.InTx(f.ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(f.ctx, tt.query, tt.args...)
+			return err
+		})
+		must(t, err)
+		_, err = f.db.Credentials(f.ctx, tt.victim)
+		if !errors.Is(err, vault.ErrWrongScope) {
+			t.Errorf("%s ciphertext: Credentials = %v, want ErrWrongScope", tt.name, err)
+		}
 	}
 }

@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"hrconnect"
@@ -63,7 +65,7 @@ func (db *DB) CreateConnection(ctx context.Context, c *hrconnect.Connection, cre
 	if err != nil {
 		return fmt.Errorf("create connection: %w", err)
 	}
-	var sealed []byte
+	var sealed []any
 	if creds != nil {
 		if sealed, err = db.sealCredentials(hrconnect.CredentialKey{TenantID: c.TenantID, ConnectionID: id}, creds); err != nil {
 			return err
@@ -130,8 +132,8 @@ func (db *DB) ConnectionByLinkName(ctx context.Context, tenantID, linkName strin
 	return c, nil
 }
 
-// Connections lists the connections that f selects, by name. f.TenantID is
-// required: no query crosses tenants.
+// Connections lists the connections that f selects, by name (see byName).
+// f.TenantID is required: no query crosses tenants.
 func (db *DB) Connections(ctx context.Context, f hrconnect.ConnectionFilter) ([]*hrconnect.Connection, error) {
 	if f.TenantID == "" {
 		return nil, hrconnect.Invalid("tenant_id", "Listing connections needs a tenant: connections are never listed across tenants.")
@@ -156,7 +158,7 @@ func (db *DB) Connections(ctx context.Context, f hrconnect.ConnectionFilter) ([]
 			WHERE cr.tenant_id = c.tenant_id AND cr.connection_id = c.id AND cr.user_id = $%d)`, f.AuthorizedBy)
 	}
 	rows, err := db.ro.QueryContext(ctx, `SELECT `+prefixColumns("c.", connectionColumns)+`
-		FROM connections c WHERE `+strings.Join(where, " AND ")+` ORDER BY c.name, c.id`, args...)
+		FROM connections c WHERE `+strings.Join(where, " AND "), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}
@@ -172,7 +174,20 @@ func (db *DB) Connections(ctx context.Context, f hrconnect.ConnectionFilter) ([]
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list connections: %w", err)
 	}
+	slices.SortFunc(out, func(a, b *hrconnect.Connection) int { return byName(a.Name, a.ID, b.Name, b.ID) })
 	return out, nil
+}
+
+// byName orders lists for people: by name ignoring case, then by name, then
+// by ID. It is done in Go rather than with ORDER BY because PostgreSQL sorts
+// text by the database's collation and SQLite by bytes, and both dialects
+// must list alike.
+func byName(nameA, idA, nameB, idB string) int {
+	return cmp.Or(
+		strings.Compare(strings.ToLower(nameA), strings.ToLower(nameB)),
+		strings.Compare(nameA, nameB),
+		strings.Compare(idA, idB),
+	)
 }
 
 // prefixColumns qualifies each column of a comma-separated list.

@@ -3,49 +3,71 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"hrconnect"
 )
 
-// credentialsJSON is what credentials.secret seals: every field of
-// hrconnect.Credentials, under names of its own so that renaming a Go field
-// cannot make stored credentials unreadable.
-type credentialsJSON struct {
-	ClientSecret      string `json:"client_secret,omitempty"`
-	RefreshToken      string `json:"refresh_token,omitempty"`
-	APIKey            string `json:"api_key,omitempty"`
-	Username          string `json:"username,omitempty"`
-	Password          string `json:"password,omitempty"`
-	OAuth1Token       string `json:"oauth1_token,omitempty"`
-	OAuth1TokenSecret string `json:"oauth1_token_secret,omitempty"`
+// credentialFields are the fields of hrconnect.Credentials, each stored
+// sealed in the credentials column of its name, bound to that name (the
+// vault scope's field), or NULL when empty.
+var credentialFields = []struct {
+	column string
+	field  func(*hrconnect.Credentials) *string
+}{
+	{"client_secret", func(c *hrconnect.Credentials) *string { return &c.ClientSecret }},
+	{"refresh_token", func(c *hrconnect.Credentials) *string { return &c.RefreshToken }},
+	{"api_key", func(c *hrconnect.Credentials) *string { return &c.APIKey }},
+	{"username", func(c *hrconnect.Credentials) *string { return &c.Username }},
+	{"password", func(c *hrconnect.Credentials) *string { return &c.Password }},
+	{"oauth1_token", func(c *hrconnect.Credentials) *string { return &c.OAuth1Token }},
+	{"oauth1_token_secret", func(c *hrconnect.Credentials) *string { return &c.OAuth1TokenSecret }},
 }
 
-// sealCredentials returns creds, as JSON, sealed to k.
-func (db *DB) sealCredentials(k hrconnect.CredentialKey, creds *hrconnect.Credentials) ([]byte, error) {
-	b, err := json.Marshal(credentialsJSON(*creds))
-	if err != nil {
-		return nil, fmt.Errorf("encode credentials: %w", err)
+// credentialColumns lists credentialFields' columns, in order.
+var credentialColumns = func() string {
+	cols := make([]string, len(credentialFields))
+	for i, f := range credentialFields {
+		cols[i] = f.column
 	}
-	defer clear(b)
-	return db.seal(b, credentialsScope(k))
+	return strings.Join(cols, ", ")
+}()
+
+// sealCredentials returns the column values of creds for k, in the order of
+// credentialFields: each field sealed, or nil when empty.
+func (db *DB) sealCredentials(k hrconnect.CredentialKey, creds *hrconnect.Credentials) ([]any, error) {
+	vals := make([]any, len(credentialFields))
+	for i, f := range credentialFields {
+		pt := *f.field(creds)
+		if pt == "" {
+			continue
+		}
+		ct, err := db.seal([]byte(pt), credentialScope(k, f.column))
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = ct
+	}
+	return vals, nil
 }
 
-func (db *DB) unsealCredentials(k hrconnect.CredentialKey, ct []byte) (*hrconnect.Credentials, error) {
-	b, err := db.unseal(ct, credentialsScope(k))
-	if err != nil {
-		return nil, err
+// unsealCredentials returns the credentials of k from their sealed columns.
+func (db *DB) unsealCredentials(k hrconnect.CredentialKey, sealed [][]byte) (*hrconnect.Credentials, error) {
+	creds := &hrconnect.Credentials{}
+	for i, f := range credentialFields {
+		if sealed[i] == nil {
+			continue
+		}
+		pt, err := db.unseal(sealed[i], credentialScope(k, f.column))
+		if err != nil {
+			return nil, err
+		}
+		*f.field(creds) = string(pt)
 	}
-	defer clear(b)
-	var cj credentialsJSON
-	if err := json.Unmarshal(b, &cj); err != nil {
-		return nil, fmt.Errorf("decode credentials: %w", err)
-	}
-	creds := hrconnect.Credentials(cj)
-	return &creds, nil
+	return creds, nil
 }
 
 func credentialsNotFound(k hrconnect.CredentialKey) error {
@@ -64,16 +86,20 @@ func validKey(k hrconnect.CredentialKey) error {
 
 // Credentials returns the decrypted credentials of k, or ENOTFOUND.
 func (db *DB) Credentials(ctx context.Context, k hrconnect.CredentialKey) (*hrconnect.Credentials, error) {
-	var ct []byte
-	err := db.ro.QueryRowContext(ctx, `
-		SELECT secret FROM credentials WHERE tenant_id = $1 AND connection_id = $2 AND user_id = $3`,
-		k.TenantID, k.ConnectionID, k.UserID).Scan(&ct)
+	sealed := make([][]byte, len(credentialFields))
+	dest := make([]any, len(sealed))
+	for i := range sealed {
+		dest[i] = &sealed[i]
+	}
+	err := db.ro.QueryRowContext(ctx, `SELECT `+credentialColumns+`
+		FROM credentials WHERE tenant_id = $1 AND connection_id = $2 AND user_id = $3`,
+		k.TenantID, k.ConnectionID, k.UserID).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, credentialsNotFound(k)
 	} else if err != nil {
 		return nil, fmt.Errorf("read credentials: %w", err)
 	}
-	return db.unsealCredentials(k, ct)
+	return db.unsealCredentials(k, sealed)
 }
 
 // SetCredentials stores the credentials of k, encrypted, replacing any, and
@@ -125,16 +151,26 @@ func (db *DB) SetCredentials(ctx context.Context, k hrconnect.CredentialKey, cre
 	})
 }
 
-// putCredentials inserts or replaces the sealed credentials of k.
-func putCredentials(ctx context.Context, tx *sql.Tx, k hrconnect.CredentialKey, sealed []byte, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO credentials (tenant_id, connection_id, user_id, secret, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5)
-		ON CONFLICT (tenant_id, connection_id, user_id)
-		DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at`,
-		k.TenantID, k.ConnectionID, k.UserID, sealed, timeArg(now))
+// putCredentials inserts or replaces (every field of) the credentials of k,
+// given as sealCredentials returns them.
+func putCredentials(ctx context.Context, tx *sql.Tx, k hrconnect.CredentialKey, sealed []any, now time.Time) error {
+	_, err := tx.ExecContext(ctx, putCredentialsQuery, append([]any{k.TenantID, k.ConnectionID, k.UserID, timeArg(now)}, sealed...)...)
 	if err != nil {
 		return fmt.Errorf("store credentials: %w", err)
 	}
 	return nil
 }
+
+// putCredentialsQuery is an upsert of a credentials row: $1-$3 its key, $4
+// the time, then one parameter per credentialFields column.
+var putCredentialsQuery = func() string {
+	var params, updates []string
+	for i, f := range credentialFields {
+		params = append(params, fmt.Sprintf("$%d", i+5))
+		updates = append(updates, f.column+" = excluded."+f.column)
+	}
+	return `INSERT INTO credentials (tenant_id, connection_id, user_id, created_at, updated_at, ` + credentialColumns + `)
+		VALUES ($1, $2, $3, $4, $4, ` + strings.Join(params, ", ") + `)
+		ON CONFLICT (tenant_id, connection_id, user_id)
+		DO UPDATE SET updated_at = excluded.updated_at, ` + strings.Join(updates, ", ")
+}()

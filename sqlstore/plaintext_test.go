@@ -76,7 +76,7 @@ func sqliteFiles(t *testing.T, db *sqlstore.DB) []byte {
 	t.Helper()
 	var all []byte
 	for _, suffix := range []string{"", "-wal"} {
-		b, err := os.ReadFile(db.Path()+suffix)
+		b, err := os.ReadFile(db.Path() + suffix)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,8 +29,10 @@ var _ Sealer = (*vault.Vault)(nil)
 // the user to the field, so that one user's secret copied onto another
 // user's row, or onto the owner's, does not decrypt.
 
-func credentialsScope(k hrconnect.CredentialKey) vault.Scope {
-	return vault.Scope{Tenant: k.TenantID, Connection: k.ConnectionID, Field: userField("credentials", k.UserID)}
+// credentialScope is the scope of one field (its column's name) of k's
+// credentials.
+func credentialScope(k hrconnect.CredentialKey, field string) vault.Scope {
+	return vault.Scope{Tenant: k.TenantID, Connection: k.ConnectionID, Field: userField(field, k.UserID)}
 }
 
 func tokenScope(k hrconnect.CredentialKey) vault.Scope {
@@ -89,10 +91,18 @@ type sealedColumn struct {
 	scope         func(key []string) vault.Scope
 }
 
-var sealedColumns = []sealedColumn{
-	{"credentials", "secret", []string{"tenant_id", "connection_id", "user_id"}, func(k []string) vault.Scope {
-		return credentialsScope(hrconnect.CredentialKey{TenantID: k[0], ConnectionID: k[1], UserID: k[2]})
-	}},
+// sealedColumns are every column of ciphertexts, for ReencryptAll.
+var sealedColumns = func() []sealedColumn {
+	var cols []sealedColumn
+	for _, f := range credentialFields {
+		cols = append(cols, sealedColumn{"credentials", f.column, []string{"tenant_id", "connection_id", "user_id"}, func(k []string) vault.Scope {
+			return credentialScope(hrconnect.CredentialKey{TenantID: k[0], ConnectionID: k[1], UserID: k[2]}, f.column)
+		}})
+	}
+	return append(cols, otherSealedColumns...)
+}()
+
+var otherSealedColumns = []sealedColumn{
 	{"tokens", "access_token", []string{"tenant_id", "connection_id", "user_id"}, func(k []string) vault.Scope {
 		return tokenScope(hrconnect.CredentialKey{TenantID: k[0], ConnectionID: k[1], UserID: k[2]})
 	}},

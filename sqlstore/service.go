@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"hrconnect"
 )
@@ -118,10 +119,10 @@ func (db *DB) ServiceSecret(ctx context.Context, tenantID, key string) (string, 
 	return string(pt), nil
 }
 
-// Services lists a tenant's custom services by name.
+// Services lists a tenant's custom services by name (see byName).
 func (db *DB) Services(ctx context.Context, tenantID string) ([]*hrconnect.Service, error) {
 	rows, err := db.ro.QueryContext(ctx,
-		`SELECT `+serviceColumns+` FROM services WHERE tenant_id = $1 ORDER BY name, key`, tenantID)
+		`SELECT `+serviceColumns+` FROM services WHERE tenant_id = $1`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
@@ -137,6 +138,7 @@ func (db *DB) Services(ctx context.Context, tenantID string) ([]*hrconnect.Servi
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
+	slices.SortFunc(out, func(a, b *hrconnect.Service) int { return byName(a.Name, a.Key, b.Name, b.Key) })
 	return out, nil
 }
 

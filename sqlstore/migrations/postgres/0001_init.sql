@@ -45,14 +45,21 @@ CREATE TABLE connections (
 CREATE INDEX connections_service ON connections (tenant_id, service);
 
 -- One row per set of credentials: the owner's (user_id '') or one user's own
--- copy of a per-user connection. secret seals the JSON of every field.
+-- copy of a per-user connection. Each field is sealed on its own, bound to
+-- its name; NULL when empty.
 CREATE TABLE credentials (
-	tenant_id     TEXT NOT NULL,
-	connection_id TEXT NOT NULL,
-	user_id       TEXT NOT NULL DEFAULT '',
-	secret        BYTEA NOT NULL,
-	created_at    TIMESTAMPTZ NOT NULL,
-	updated_at    TIMESTAMPTZ NOT NULL,
+	tenant_id           TEXT NOT NULL,
+	connection_id       TEXT NOT NULL,
+	user_id             TEXT NOT NULL DEFAULT '',
+	client_secret       BYTEA,
+	refresh_token       BYTEA,
+	api_key             BYTEA,
+	username            BYTEA,
+	password            BYTEA,
+	oauth1_token        BYTEA,
+	oauth1_token_secret BYTEA,
+	created_at          TIMESTAMPTZ NOT NULL,
+	updated_at          TIMESTAMPTZ NOT NULL,
 	PRIMARY KEY (tenant_id, connection_id, user_id),
 	FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
 );

@@ -45,14 +45,21 @@ CREATE TABLE connections (
 CREATE INDEX connections_service ON connections (tenant_id, service);
 
 -- One row per set of credentials: the owner's (user_id '') or one user's own
--- copy of a per-user connection. secret seals the JSON of every field.
+-- copy of a per-user connection. Each field is sealed on its own, bound to
+-- its name; NULL when empty.
 CREATE TABLE credentials (
-	tenant_id     TEXT NOT NULL,
-	connection_id TEXT NOT NULL,
-	user_id       TEXT NOT NULL DEFAULT '',
-	secret        BLOB NOT NULL,
-	created_at    TEXT NOT NULL,
-	updated_at    TEXT NOT NULL,
+	tenant_id           TEXT NOT NULL,
+	connection_id       TEXT NOT NULL,
+	user_id             TEXT NOT NULL DEFAULT '',
+	client_secret       BLOB,
+	refresh_token       BLOB,
+	api_key             BLOB,
+	username            BLOB,
+	password            BLOB,
+	oauth1_token        BLOB,
+	oauth1_token_secret BLOB,
+	created_at          TEXT NOT NULL,
+	updated_at          TEXT NOT NULL,
 	PRIMARY KEY (tenant_id, connection_id, user_id),
 	FOREIGN KEY (tenant_id, connection_id) REFERENCES connections (tenant_id, id) ON DELETE CASCADE
 ) STRICT;
