@@ -233,6 +233,13 @@ func (e *env) advance(d time.Duration) {
 	e.control("POST", "/_sandbox/clock", map[string]any{"advance_seconds": d.Seconds()}, http.StatusOK, nil)
 }
 
+// freeze stops the sandbox clock, so that only advance moves it: a test at a
+// limit's exact edge then does not depend on how fast the machine runs it.
+func (e *env) freeze() {
+	e.t.Helper()
+	e.control("POST", "/_sandbox/clock", map[string]any{"freeze": true}, http.StatusOK, nil)
+}
+
 // peopleStatus calls People's getRecords in DC dc with access token at and
 // returns the HTTP status: 401 means the token is dead.
 func (e *env) peopleStatus(dc, at string) int {

@@ -9,13 +9,15 @@ import (
 )
 
 // Each test here shows one rule of SANDBOX.md's token table at its limit and
-// one past it, moving the sandbox clock instead of waiting.
+// one past it, moving the sandbox clock instead of waiting. The clock is
+// frozen, so "a second before" stays a second before on a slow machine.
 
 // TestRuleTenAccessTokensPerTenMinutes: 10 refreshes of one refresh token in
 // 10 minutes, the 11th "Access Denied" until the window has room. The code
 // exchange's access token does not count.
 func TestRuleTenAccessTokensPerTenMinutes(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	c := e.selfClient("us")
 	rt := e.mustExchange(c, e.code(c, peopleScope, 0)).RefreshToken
 	for range 10 {
@@ -35,6 +37,7 @@ func TestRuleTenAccessTokensPerTenMinutes(t *testing.T) {
 // refresh token invalidates the oldest; the exchange's token is not counted.
 func TestRuleFifteenActiveAccessTokens(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	c := e.selfClient("us")
 	ex := e.mustExchange(c, e.code(c, peopleScope, 0))
 	var made []string
@@ -72,6 +75,7 @@ func TestRuleFifteenActiveAccessTokens(t *testing.T) {
 // deletes the oldest, and the oldest's access tokens with it.
 func TestRuleTwentyRefreshTokens(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	c := e.selfClient("au")
 	var first, second tokenReply
 	var firstRefreshed string
@@ -119,6 +123,7 @@ func TestRuleTwentyRefreshTokens(t *testing.T) {
 // spends its code.
 func TestRuleFiveRefreshTokensPerMinute(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	a, b := e.selfClient("jp"), e.selfClient("jp")
 	for i := range 5 {
 		c := a
@@ -145,6 +150,7 @@ func TestRuleFiveRefreshTokensPerMinute(t *testing.T) {
 // Client code its chosen duration (3 minutes by default); each works once.
 func TestRuleGrantTokenLifetimes(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	w := e.webClient("ca", false)
 	b := e.browser()
 	authURL := e.accounts("ca") + "/oauth/v2/auth?response_type=code&scope=" + peopleScope +
@@ -187,6 +193,7 @@ func TestRuleGrantTokenLifetimes(t *testing.T) {
 // and not a second more; the lifetime follows the limits.
 func TestRuleAccessTokenLifetime(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	c := e.selfClient("sa")
 	r := e.mustExchange(c, e.code(c, peopleScope, 0))
 	if r.ExpiresIn != 3600 {
@@ -220,6 +227,7 @@ func TestRuleAccessTokenLifetime(t *testing.T) {
 // 11th refused, by the Self Client and by the redirect flow alike.
 func TestRuleTenGrantTokensPerClient(t *testing.T) {
 	e := newEnv(t)
+	e.freeze()
 	c := e.selfClient("uk")
 	for range 10 {
 		e.code(c, peopleScope, 0)

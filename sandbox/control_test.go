@@ -209,3 +209,28 @@ func TestControlUsersAndOrgs(t *testing.T) {
 	}
 	e.controlErrors("POST", "/_sandbox/self-client/code", map[string]any{"client_id": c.ID, "scope": peopleScope, "org": "Nowhere"}, http.StatusBadRequest)
 }
+
+// TestControlClockFreeze: a frozen clock moves only when told, and carries on
+// from there once thawed.
+func TestControlClockFreeze(t *testing.T) {
+	e := newEnv(t)
+	type clock struct {
+		Now    time.Time `json:"now"`
+		Frozen bool      `json:"frozen"`
+	}
+	var a, b, c, d clock
+	e.control("POST", "/_sandbox/clock", map[string]any{"freeze": true}, http.StatusOK, &a)
+	time.Sleep(20 * time.Millisecond)
+	e.control("GET", "/_sandbox/clock", nil, http.StatusOK, &b)
+	if !a.Frozen || !b.Now.Equal(a.Now) {
+		t.Fatalf("frozen clock moved from %v to %v", a.Now, b.Now)
+	}
+	e.control("POST", "/_sandbox/clock", map[string]any{"advance_seconds": 10}, http.StatusOK, &c)
+	if got := c.Now.Sub(a.Now); got != 10*time.Second {
+		t.Errorf("advance 10 s on a frozen clock moved it %v", got)
+	}
+	e.control("POST", "/_sandbox/clock", map[string]any{"freeze": false}, http.StatusOK, &d)
+	if d.Frozen || d.Now.Before(c.Now) || d.Now.Sub(c.Now) > time.Minute {
+		t.Errorf("thawed at %v after %v (frozen %v): the clock must carry on from where it stood", d.Now, c.Now, d.Frozen)
+	}
+}

@@ -36,6 +36,9 @@ type Server struct {
 
 	// offset is how far the sandbox clock has been moved ahead of real time.
 	offset time.Duration
+	// frozen, when not zero, is the real time at which the clock was frozen:
+	// the sandbox clock then reads frozen+offset and moves only by Advance.
+	frozen time.Time
 	limits Limits
 
 	dcs map[string]*dataCentre // by location
@@ -104,6 +107,7 @@ func New() *Server {
 // (or s not yet shared).
 func (s *Server) resetLocked() {
 	s.offset = 0
+	s.frozen = time.Time{}
 	s.limits = DefaultLimits()
 	s.dcs = make(map[string]*dataCentre)
 	s.clients = make(map[string]*client)
@@ -133,9 +137,15 @@ func (s *Server) newOrgLocked(dc *dataCentre, name string) *org {
 	return o
 }
 
-// now is the sandbox clock: real time moved ahead by every /_sandbox/clock call.
+// now is the sandbox clock: real time moved ahead by every /_sandbox/clock call,
+// or, while frozen, the moment it was frozen moved ahead likewise.
 // s.mu must be held.
-func (s *Server) nowLocked() time.Time { return time.Now().Add(s.offset) }
+func (s *Server) nowLocked() time.Time {
+	if !s.frozen.IsZero() {
+		return s.frozen.Add(s.offset)
+	}
+	return time.Now().Add(s.offset)
+}
 
 // Now returns the sandbox clock's current time.
 func (s *Server) Now() time.Time {
