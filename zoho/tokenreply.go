@@ -14,14 +14,15 @@ import (
 // x/oauth2 builds the token requests (grant types, client credentials in the
 // form body with AuthStyleInParams, the PKCE verifier) and parses successful
 // replies, as the standard Go client that Zoho's documented flows must work
-// with. What it cannot do is read Zoho's refusals well: Zoho answers HTTP 200
-// with {"error":"invalid_code"}, and over the throttle may answer with an HTML
-// "Access Denied" page; depending on the x/oauth2 version that becomes "server
-// response missing access_token" or "cannot parse json", and its RetrieveError
-// text embeds the raw reply body. So tokenTransport reads every token reply
-// first with decodeTokenReply (ours, fuzzed), records the verdict for the call,
-// and turns a refusal sent as 2xx into a 400 so that x/oauth2, whatever its
-// version, never mistakes it for a token. The call then builds its *Error from
+// with. It reads Zoho's refusals poorly, though: Zoho answers HTTP 200 with
+// {"error":"invalid_code"} (recent x/oauth2 versions make that a
+// RetrieveError, older ones said "server response missing access_token"),
+// over the throttle it may answer 200 with an HTML "Access Denied" page
+// ("cannot parse json" in every version), and RetrieveError's text embeds the
+// raw reply. So tokenTransport reads every token reply first with
+// decodeTokenReply (ours, and fuzzed), records the verdict for the call, and
+// turns a refusal sent as 2xx into a 400, so that x/oauth2, whatever its
+// version, never takes it for a token. The call then builds its *Error from
 // the recorded verdict, never from x/oauth2's error text.
 
 // maxTokenReply caps a token reply; real ones are a few hundred bytes.
