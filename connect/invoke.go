@@ -221,7 +221,7 @@ func Invoke(ctx context.Context, client *http.Client, svc *hrconnect.Service, cr
 		}
 		return nil, &hrconnect.Error{
 			Code:       hrconnect.EUNAVAILABLE,
-			Message:    red.Redact(fmt.Sprintf("Could not call %s: %v", s.Name, unwrapURLError(err))),
+			Message:    red.Redact(fmt.Sprintf("Could not call %s: %v.", s.Name, unwrapURLError(err))),
 			Resolution: "Check the URL, or try again later.",
 			Err:        red.Error(err),
 		}
@@ -238,7 +238,7 @@ func Invoke(ctx context.Context, client *http.Client, svc *hrconnect.Service, cr
 	if err != nil {
 		return nil, &hrconnect.Error{
 			Code:       hrconnect.EUNAVAILABLE,
-			Message:    red.Redact(fmt.Sprintf("The reply of %s broke off: %v", s.Name, err)),
+			Message:    red.Redact(fmt.Sprintf("The reply of %s broke off: %v.", s.Name, err)),
 			Resolution: "Try again later.",
 			Err:        red.Error(err),
 		}
@@ -299,8 +299,11 @@ func prepare(s *hrconnect.Service, in *Injection, req *InvokeRequest) (*call, er
 		return nil, hrconnect.Invalid("url", "The URL is not valid: enter a full URL under %s.", guard)
 	}
 	u, err := guard.Check(raw)
+	if errors.Is(err, ErrOutsideBaseURLs) {
+		return nil, hrconnect.Invalid("url", "%v: %s's credentials are only sent there. Call a URL under one of them, or add the URL's prefix to the service's base URLs.", err, s.Name)
+	}
 	if err != nil {
-		return nil, hrconnect.Invalid("url", "%s's credentials are only sent under its base URLs: %v. Call a URL under %s, or add the URL's prefix to the service's base URLs.", s.Name, err, guard)
+		return nil, hrconnect.Invalid("url", "The URL cannot be called with %s's credentials: %v.", s.Name, err)
 	}
 	query, err := url.ParseQuery(u.RawQuery)
 	if err != nil {

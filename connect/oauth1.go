@@ -270,12 +270,13 @@ func (f *OAuth1Flow) flowError(red *Redactor, step string, status int, err error
 		e.Err = red.Error(err)
 		return e
 	case status == 0 || status >= 500 || status == http.StatusTooManyRequests:
-		e := hrconnect.Errorf(hrconnect.EUNAVAILABLE, "Could not get an OAuth 1.0a %s from %s: %s", step, f.svc.Name, msg)
+		e := hrconnect.Errorf(hrconnect.EUNAVAILABLE, "Could not get an OAuth 1.0a %s from %s: %s.", step, f.svc.Name, msg)
 		e.Resolution = "Try again later."
 		e.Err = red.Error(err)
 		return e
 	default:
-		e := hrconnect.Errorf(hrconnect.EUNAVAILABLE, "%s's reply to the %s request was not understood (HTTP %d): %s", f.svc.Name, step, status, msg)
+		e := hrconnect.Errorf(hrconnect.EUNAVAILABLE, "%s's reply to the %s request was not understood (HTTP %d): %s.", f.svc.Name, step, status, msg)
+		e.Resolution = "Check the request token and access token URLs in the service definition."
 		e.Err = red.Error(err)
 		return e
 	}

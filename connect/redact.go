@@ -75,7 +75,16 @@ func (r *Redactor) add(secrets ...string) {
 // secretForms returns the ways s may be written in a request or a reply.
 func secretForms(s string) []string {
 	forms := []string{s, url.QueryEscape(s), url.PathEscape(s), oauth1.PercentEncode(s)}
+	// JSON, as encoding/json writes it by default (<, > and & as \u003c…)
+	// and with HTML escaping off.
 	if j, err := json.Marshal(s); err == nil {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(s) == nil {
+		j := bytes.TrimSpace(buf.Bytes())
 		forms = append(forms, string(j[1:len(j)-1]))
 	}
 	for _, f := range forms[1:4] {

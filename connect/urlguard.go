@@ -67,8 +67,12 @@ func (g *URLGuard) Check(u *url.URL) (*url.URL, error) {
 			return n, nil
 		}
 	}
-	return nil, fmt.Errorf("%s is outside the service's base URLs (%s)", display(n), g)
+	return nil, fmt.Errorf("%s is %w (%s)", display(n), ErrOutsideBaseURLs, g)
 }
+
+// ErrOutsideBaseURLs is in the chain of URLGuard.Check's error for a URL
+// that is valid but under none of the base URLs.
+var ErrOutsideBaseURLs = errors.New("outside the service's base URLs")
 
 // String lists the base URLs, for messages.
 func (g *URLGuard) String() string {
@@ -97,7 +101,7 @@ func NormalizeURL(u *url.URL) (*url.URL, error) {
 		return nil, fmt.Errorf("%s is not an http or https URL", display(u))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%s contains a user name or password: credentials go in the connection, never in a URL", display(u))
+		return nil, fmt.Errorf("the URL carries a user name or password (the part before '@', in front of host %q): credentials go in the connection, never in a URL", u.Host)
 	}
 	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
 		return nil, fmt.Errorf("%s is not an absolute URL with a host", display(u))
