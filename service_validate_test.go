@@ -66,7 +66,9 @@ func TestServiceValidate(t *testing.T) {
 		{"oauth2 valid", validOAuth2Service, func(*hrconnect.Service) {}, "", ""},
 		{"oauth1 valid", validOAuth1Service, func(*hrconnect.Service) {}, "", ""},
 		{"basic valid", validAPIKeyService, func(s *hrconnect.Service) { s.AuthType = hrconnect.AuthBasic; s.ParamName = "" }, "", ""},
-		{"http on localhost", validAPIKeyService, func(s *hrconnect.Service) { s.BaseURLs = []string{"http://127.0.0.1:8080/api", "http://localhost/x", "http://[::1]:9/"} }, "", ""},
+		{"http on localhost", validAPIKeyService, func(s *hrconnect.Service) {
+			s.BaseURLs = []string{"http://127.0.0.1:8080/api", "http://localhost/x", "http://[::1]:9/"}
+		}, "", ""},
 		{"unicode letters in name", validAPIKeyService, func(s *hrconnect.Service) { s.Name = "Société Générale_2" }, "", ""},
 
 		{"empty name", validAPIKeyService, func(s *hrconnect.Service) { s.Name = "" }, "name", "Enter a service name"},
