@@ -49,6 +49,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,7 +180,8 @@ func sqliteDSN(path string, readOnly bool) string {
 	} else {
 		params = append(params, "_pragma=journal_mode(WAL)", "_txlock=immediate")
 	}
-	return "file:" + path + "?" + strings.Join(params, "&")
+	// A "file:" URI: SQLite decodes %-escapes, so a path may hold ? or #.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + strings.Join(params, "&")
 }
 
 func (db *DB) openSQLite(ctx context.Context, cfg Config) error {

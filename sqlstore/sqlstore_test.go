@@ -170,7 +170,7 @@ func TestOpenPostgresBehind(t *testing.T) {
 // mode, and Open creates the directory.
 func TestOpenSQLiteFile(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "data")
+	dir := filepath.Join(t.TempDir(), "data dir?#%20")
 	db := mustOpen(t, sqlstore.Config{DataDir: dir})
 	if db.Driver() != sqlstore.DriverSQLite {
 		t.Errorf("Driver() = %q", db.Driver())

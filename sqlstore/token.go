@@ -125,7 +125,10 @@ func (db *DB) lockTokenRow(ctx context.Context, k hrconnect.CredentialKey, fn fu
 		return nil, err
 	}
 	if next == nil {
-		return cur, tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("commit: %w", err)
+		}
+		return cur, nil
 	}
 	stored, access, refreshes, err := db.tokenArgs(k, next)
 	if err != nil {
