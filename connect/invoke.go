@@ -387,18 +387,18 @@ func (c *call) checkReserved(query, form url.Values) error {
 	case hrconnect.AuthBasic:
 		c.credHeaders = []string{"Authorization"}
 	case hrconnect.AuthAPIKey, hrconnect.AuthOAuth2:
-		switch s.ParamType {
-		case hrconnect.ParamHeader:
+		if s.ParamType == hrconnect.ParamHeader {
 			c.credHeaders = []string{s.ParamName}
-		case hrconnect.ParamQuery:
+		} else {
+			// Query, and form too: a service may echo a form credential
+			// into the URL it redirects to.
 			c.credQuery = []string{s.ParamName}
 		}
 	case hrconnect.AuthOAuth1:
 		if s.ParamType == hrconnect.ParamHeader {
 			c.credHeaders = []string{"Authorization"}
-		} else if s.ParamType == hrconnect.ParamQuery {
-			c.credQueryPrefix = "oauth_"
 		}
+		c.credQueryPrefix = "oauth_"
 	}
 	for _, h := range c.credHeaders {
 		if _, ok := c.header[http.CanonicalHeaderKey(h)]; ok {
