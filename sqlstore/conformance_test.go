@@ -157,6 +157,13 @@ func testUsers(t *testing.T, f *fixture) {
 	wantCode(t, f.db.CreateUser(f.ctx, &hrconnect.User{TenantID: f.tenant.ID, ID: f.user.ID}), hrconnect.ECONFLICT)
 	// The same user ID may exist in another tenant.
 	must(t, f.db.CreateUser(f.ctx, &hrconnect.User{TenantID: f.other.ID, ID: f.user.ID, Email: "b@globex.test"}))
+	// An email address is one person's, whatever its case.
+	err = f.db.CreateUser(f.ctx, &hrconnect.User{TenantID: f.other.ID, Email: "BOB@acme.test", Name: "Bob again"})
+	wantCode(t, err, hrconnect.ECONFLICT)
+	var e *hrconnect.Error
+	if errors.As(err, &e) && e.Field != "email" {
+		t.Errorf("Field = %q, message %q", e.Field, e.Message)
+	}
 }
 
 func testConnectionCRUD(t *testing.T, f *fixture) {

@@ -62,7 +62,8 @@ func requireTenant(ctx context.Context, q querier, id string) error {
 }
 
 // CreateUser inserts u into its tenant, assigning CreatedAt, and an ID
-// ("usr_…") unless u has one already. An ID already taken in the tenant is
+// ("usr_…") unless u has one already. An ID already taken in the tenant, or
+// an email address already used (the schema may make addresses unique), is
 // ECONFLICT; an unknown tenant is ENOTFOUND.
 func (db *DB) CreateUser(ctx context.Context, u *hrconnect.User) error {
 	if u.TenantID == "" {
@@ -81,12 +82,22 @@ func (db *DB) CreateUser(ctx context.Context, u *hrconnect.User) error {
 		if err := requireTenant(ctx, tx, u.TenantID); err != nil {
 			return err
 		}
+		if err := requireUser(ctx, tx, u.TenantID, id); err == nil {
+			return hrconnect.Errorf(hrconnect.ECONFLICT, "a user with ID %q already exists in this tenant; choose another ID", id)
+		} else if hrconnect.ErrorCode(err) != hrconnect.ENOTFOUND {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO users (tenant_id, id, email, name, permissions, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`,
 			u.TenantID, id, u.Email, u.Name, perms, timeArg(now))
 		if db.dialect.isUniqueViolation(err) {
-			return hrconnect.Errorf(hrconnect.ECONFLICT, "a user with ID %q already exists in this tenant; choose another ID", id)
+			// The ID is free (checked above), so the email address is taken.
+			return &hrconnect.Error{
+				Code:    hrconnect.ECONFLICT,
+				Field:   "email",
+				Message: fmt.Sprintf("the email address %q is already used by another user; use another address", u.Email),
+			}
 		} else if err != nil {
 			return fmt.Errorf("create user: %w", err)
 		}
