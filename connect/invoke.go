@@ -163,8 +163,8 @@ type InvokeResponse struct {
 // URLs, and never with the credentials: the injected header, query
 // parameters and form fields are taken off the redirected request (an OAuth
 // 1.0a signature would not match it anyway), and so is the Referer net/http
-// adds, which repeats the previous URL and its query. A service that needs the
-// redirected request authenticated can be invoked at the new URL.
+// adds, which repeats the previous URL and its query. A service that needs
+// the redirected request authenticated can be invoked at the new URL.
 //
 // svc is normalised and validated on a copy; the built-in Zoho services have
 // no base URLs of their own, so set a data centre's on a copy first. client
@@ -228,13 +228,13 @@ func Invoke(ctx context.Context, client *http.Client, svc *hrconnect.Service, cr
 	}
 	defer resp.Body.Close()
 
-	max := req.MaxResponseBytes
-	if max <= 0 {
-		max = DefaultMaxResponseBytes
+	limit := req.MaxResponseBytes
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
 	}
 	// Read a little beyond the limit, so that a secret straddling it is
 	// still whole when redacted, and cut afterwards.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max+int64(red.longest())+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+int64(red.longest())+1))
 	if err != nil {
 		return nil, &hrconnect.Error{
 			Code:       hrconnect.EUNAVAILABLE,
@@ -243,10 +243,10 @@ func Invoke(ctx context.Context, client *http.Client, svc *hrconnect.Service, cr
 			Err:        red.Error(err),
 		}
 	}
-	truncated := int64(len(data)) > max
+	truncated := int64(len(data)) > limit
 	data = red.RedactBytes(data)
-	if int64(len(data)) > max {
-		data = data[:max]
+	if int64(len(data)) > limit {
+		data = data[:limit]
 	}
 	return &InvokeResponse{
 		StatusCode: resp.StatusCode,
