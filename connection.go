@@ -143,10 +143,7 @@ type ConnectionEvent struct {
 
 // ConnectionFilter selects connections. Zero fields match everything.
 type ConnectionFilter struct {
-	// TenantID scopes the list to one tenant. It is empty only for
-	// hrconnect's own background work across tenants (the daily check);
-	// anything serving a person must set it.
-	TenantID string
+	TenantID string // required: no query crosses tenants
 	Service  string
 	Status   ConnectionStatus
 	OwnerID  string
@@ -203,6 +200,9 @@ type ConnectionStore interface {
 type TenantStore interface {
 	CreateTenant(ctx context.Context, t *Tenant) error
 	Tenant(ctx context.Context, id string) (*Tenant, error)
+	// Tenants lists every tenant, for hrconnect's own work across them
+	// (the daily connection check); never for serving a person.
+	Tenants(ctx context.Context) ([]*Tenant, error)
 	CreateUser(ctx context.Context, u *User) error
 	User(ctx context.Context, tenantID, id string) (*User, error)
 }

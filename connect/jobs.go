@@ -2,9 +2,12 @@ package connect
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"hrconnect"
 )
 
 // IdleAfter is how long a connection may go without a token refresh before
@@ -22,15 +25,24 @@ func (CheckIdleArgs) Kind() string { return "connections_check_idle" }
 type CheckIdleWorker struct {
 	river.WorkerDefaults[CheckIdleArgs]
 	Service *Service
+	Tenants hrconnect.TenantStore
 }
 
 // Work checks every tenant's connections that have been idle for IdleAfter.
 func (w *CheckIdleWorker) Work(ctx context.Context, _ *river.Job[CheckIdleArgs]) error {
-	checked, broken, err := w.Service.CheckIdle(ctx, "", IdleAfter)
+	tenants, err := w.Tenants.Tenants(ctx)
 	if err != nil {
 		return err
 	}
-	w.Service.log.Info("checked idle connections", "checked", checked, "needs_reconnect", broken)
+	var checked, broken int
+	for _, t := range tenants {
+		c, b, err := w.Service.CheckIdle(ctx, t.ID, IdleAfter)
+		if err != nil {
+			return fmt.Errorf("check idle connections of tenant %s: %w", t.ID, err)
+		}
+		checked, broken = checked+c, broken+b
+	}
+	w.Service.log.Info("checked idle connections", "tenants", len(tenants), "checked", checked, "needs_reconnect", broken)
 	return nil
 }
 

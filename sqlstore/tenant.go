@@ -45,6 +45,24 @@ func (db *DB) Tenant(ctx context.Context, id string) (*hrconnect.Tenant, error) 
 	return t, nil
 }
 
+// Tenants lists every tenant, oldest first.
+func (db *DB) Tenants(ctx context.Context) ([]*hrconnect.Tenant, error) {
+	rows, err := db.ro.QueryContext(ctx, `SELECT id, name, created_at FROM tenants ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []*hrconnect.Tenant
+	for rows.Next() {
+		t := &hrconnect.Tenant{}
+		if err := rows.Scan(&t.ID, &t.Name, timeDest(&t.CreatedAt)); err != nil {
+			return nil, fmt.Errorf("list tenants: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 func tenantNotFound(id string) error {
 	return hrconnect.Errorf(hrconnect.ENOTFOUND, "tenant %q not found", id)
 }
