@@ -1,0 +1,146 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestConnectionLifecycle takes a Zoho People connection through its whole
+// life over the API, against the sandbox over HTTP, on SQLite and on
+// PostgreSQL: created from a Self Client code (tokens shown once), read
+// without secrets, checked, invoked, reconnected, its history read, and
+// deleted, which revokes its refresh token at Zoho. Every secret is then
+// looked for in every later reply and every log line.
+func TestConnectionLifecycle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		e := newEnv(t, b)
+		c, tok := e.connectZoho("eu", "Zoho People (EU)")
+		if c.Status != "connected" || c.DC != "eu" || c.Service != "zoho_people" || c.LinkName != "zoho_people_eu" || c.OwnerID != e.admin.ID {
+			t.Errorf("created connection = %+v", c)
+		}
+
+		// Read: the connection, alone and in lists, without secrets (the
+		// secret scan at the end covers these replies).
+		var got connectionOut
+		e.want(e.call("GET", "/api/v1/connections/"+c.ID, e.readKey, nil), http.StatusOK).decode(t, &got)
+		if got.ID != c.ID || got.Name != "Zoho People (EU)" || got.LastRefreshAt == "" {
+			t.Errorf("GET = %+v", got)
+		}
+		for _, q := range []string{"", "?service=zoho_people", "?status=connected", "?owner=me"} {
+			var list struct{ Connections []connectionOut }
+			e.want(e.call("GET", "/api/v1/connections"+q, e.readKey, nil), http.StatusOK).decode(t, &list)
+			if len(list.Connections) != 1 || list.Connections[0].ID != c.ID {
+				t.Errorf("GET /connections%s = %+v, want the one connection", q, list.Connections)
+			}
+		}
+		for _, q := range []string{"?service=zoho_recruit", "?status=needs_reconnect", "?shared=true"} {
+			var list struct{ Connections []connectionOut }
+			e.want(e.call("GET", "/api/v1/connections"+q, e.readKey, nil), http.StatusOK).decode(t, &list)
+			if len(list.Connections) != 0 {
+				t.Errorf("GET /connections%s = %+v, want none", q, list.Connections)
+			}
+		}
+
+		// Check: a real refresh now, with a key that may not change anything.
+		before := len(e.refreshTokens())
+		var check struct {
+			OK, Refreshed bool
+			Connection    connectionOut
+		}
+		e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/check", e.readKey, nil), http.StatusOK).decode(t, &check)
+		if !check.OK || !check.Refreshed || check.Connection.Status != "connected" {
+			t.Errorf("check = %+v", check)
+		}
+		if n := len(e.refreshTokens()); n != before {
+			t.Errorf("a check made %d new refresh tokens; it must refresh with the stored one", n-before)
+		}
+
+		// Invoke Zoho People through the connection.
+		eu, err := e.dir.DC("eu")
+		must(t, err)
+		var inv struct {
+			Status int
+			Body   string
+		}
+		e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", e.readKey, map[string]any{
+			"url": eu.PeopleURL + "/people/api/forms/employee/getRecords"}), http.StatusOK).decode(t, &inv)
+		if inv.Status != http.StatusOK {
+			t.Errorf("invoke: People answered %d: %s", inv.Status, inv.Body)
+		}
+		// Outside the base URLs: refused before anything is sent.
+		us, err := e.dir.DC("us")
+		must(t, err)
+		e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", e.readKey, map[string]any{
+			"url": us.PeopleURL + "/people/api/forms/employee/getRecords"}), http.StatusUnprocessableEntity, "url")
+		e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", e.readKey, map[string]any{
+			"url": e.api.URL + "/api/v1/audit"}), http.StatusUnprocessableEntity, "url")
+
+		// Reconnect with a new code: new tokens, shown once.
+		code := e.newCode(c.ClientID)
+		r := e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", e.adminKey, map[string]any{"code": code}), http.StatusOK)
+		var rec struct {
+			Connection connectionOut
+			Tokens     *tokensOut
+		}
+		r.decode(t, &rec)
+		if rec.Tokens == nil || rec.Tokens.RefreshToken == "" || rec.Tokens.RefreshToken == tok.RefreshToken {
+			t.Fatalf("reconnect reply = %s, want new tokens", r.body)
+		}
+		e.secret(rec.Tokens.AccessToken, rec.Tokens.RefreshToken)
+		e.allowLast(rec.Tokens.AccessToken, rec.Tokens.RefreshToken)
+		// A code works once: reusing it is Zoho's refusal, as a problem.
+		p := e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", e.adminKey, map[string]any{"code": code}), http.StatusUnprocessableEntity, "")
+		if p.Resolution == "" {
+			t.Errorf("a refused code has no resolution: %+v", p)
+		}
+		// Reconnect with the refresh token itself: checked, not echoed.
+		r = e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", e.adminKey, map[string]any{"refresh_token": rec.Tokens.RefreshToken}), http.StatusOK)
+		if strings.Contains(string(r.body), `"tokens"`) {
+			t.Errorf("a reconnect with a refresh token echoed tokens: %s", r.body)
+		}
+
+		// History.
+		var ev struct {
+			Events []struct{ Kind, Message string }
+		}
+		e.want(e.call("GET", "/api/v1/connections/"+c.ID+"/events?limit=50", e.readKey, nil), http.StatusOK).decode(t, &ev)
+		kinds := map[string]bool{}
+		for _, x := range ev.Events {
+			kinds[x.Kind] = true
+		}
+		for _, k := range []string{"created", "checked", "authorized"} {
+			if !kinds[k] {
+				t.Errorf("events lack %q: %+v", k, ev.Events)
+			}
+		}
+
+		// Delete: the refresh token is revoked at Zoho first.
+		e.want(e.call("DELETE", "/api/v1/connections/"+c.ID, e.adminKey, nil), http.StatusNoContent)
+		if revoked, ok := e.refreshTokens()[rec.Tokens.RefreshToken]; !ok || !revoked {
+			t.Errorf("after delete, the sandbox has the refresh token: %v, revoked: %v; want it revoked", ok, revoked)
+		}
+		e.problem(e.call("GET", "/api/v1/connections/"+c.ID, e.adminKey, nil), http.StatusNotFound, "")
+		e.problem(e.call("DELETE", "/api/v1/connections/"+c.ID, e.adminKey, nil), http.StatusNotFound, "")
+
+		// The audit log names what happened, and by which key.
+		var audit struct {
+			Entries []struct {
+				Action, Target string
+				ActorName      string `json:"actor_name"`
+				ActorID        string `json:"actor_id"`
+			}
+		}
+		e.want(e.call("GET", "/api/v1/audit", e.adminKey, nil), http.StatusOK).decode(t, &audit)
+		var actions []string
+		for _, a := range audit.Entries {
+			actions = append(actions, a.Action)
+			if a.Target != c.ID || a.ActorName != "API key ATS admin" || !strings.HasPrefix(a.ActorID, "key_") {
+				t.Errorf("audit entry %+v", a)
+			}
+		}
+		if want := "connection.deleted connection.reconnected connection.reconnected connection.created"; strings.Join(actions, " ") != want {
+			t.Errorf("audit actions = %v, want %s", actions, want)
+		}
+	})
+}
