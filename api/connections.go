@@ -204,6 +204,11 @@ func (s *server) createConnection(w http.ResponseWriter, r *http.Request, p *pri
 		if err != nil {
 			return err
 		}
+		if _, err := s.store.Service(ctx, p.tenant(), in.Service); hrconnect.ErrorCode(err) == hrconnect.ENOTFOUND {
+			return hrconnect.Invalid("service", "There is no service %q: use %s, %s, or the key of a custom service of this tenant (GET %s/services lists them).", in.Service, hrconnect.ServiceZohoPeople, hrconnect.ServiceZohoRecruit, Prefix)
+		} else if err != nil {
+			return err
+		}
 		c, err = s.conns.ConnectCustom(ctx, connect.CustomConnection{TenantID: p.tenant(), ActorID: p.user(), Service: in.Service,
 			Name: in.Name, LinkName: in.LinkName, Scopes: in.Scopes, PerUser: in.PerUser,
 			Credentials: hrconnect.Credentials{Username: in.Username, Password: in.Password, APIKey: in.APIKey,
