@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"hrconnect"
 	"hrconnect/connect"
+	"hrconnect/zoho"
 )
 
 // This file holds seed 000's two forms: "Enable this Integration" (a refresh
@@ -123,7 +125,7 @@ func (s *Server) enableSubmit(w http.ResponseWriter, r *http.Request, a *actor) 
 	}
 	if err != nil {
 		v := &view{Title: f.title("Enable this Integration"), Nav: "integrations", Actor: a, Form: f.formValues(r), Data: f}
-		s.render(w, r, formStatus(err), "enable", v.withError(err, "refresh_token"))
+		s.render(w, r, formStatus(err), "enable", v.withError(err, zohoField(err, "refresh_token")))
 		return nil
 	}
 	s.connected(w, r, a, c, f.Reconnect != nil, "with a refresh token")
@@ -141,6 +143,17 @@ func (s *Server) connected(w http.ResponseWriter, r *http.Request, a *actor, c *
 		s.flash(w, c.Name+" is connected.")
 	}
 	seeOther(w, r, "/connections/"+c.ID)
+}
+
+// zohoField names the form field a refusal by Zoho is about, for errors
+// that name none themselves: invalid_client is about the client ID, secret
+// or data centre, shown at the secret; anything else at def.
+func zohoField(err error, def string) string {
+	var ze *zoho.Error
+	if errors.As(err, &ze) && ze.Code == "invalid_client" {
+		return "client_secret"
+	}
+	return def
 }
 
 // tokenPage is GET /integrations/{service}/token: the secure token form.
@@ -183,7 +196,7 @@ func (s *Server) tokenSubmit(w http.ResponseWriter, r *http.Request, a *actor) e
 	}
 	if err != nil {
 		v := &view{Title: f.title("Generate tokens"), Nav: "integrations", Actor: a, Form: f.formValues(r), Data: f}
-		s.render(w, r, formStatus(err), "token", v.withError(err, "code"))
+		s.render(w, r, formStatus(err), "token", v.withError(err, zohoField(err, "code")))
 		return nil
 	}
 	if f.Reconnect != nil {

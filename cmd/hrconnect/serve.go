@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"hrconnect/api"
+	"hrconnect/connect"
+	"hrconnect/internal/logging"
+	"hrconnect/sandbox"
+	"hrconnect/web"
+	"hrconnect/zoho"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "run the web app, the REST API and the background workers (--sandbox: with an offline Zoho)",
+		run:     runServe,
+	})
+}
+
+// serveConfig is serve's own settings, besides the store's.
+type serveConfig struct {
+	addr    string
+	baseURL string
+	sandbox bool
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var sc storeConfig
+	var cfg serveConfig
+	envs := withEnvs(map[string]string{"addr": "HRCONNECT_ADDR", "base-url": "HRCONNECT_BASE_URL", "sandbox": "HRCONNECT_SANDBOX"})
+	fs := newFlagSet("serve",
+		"Runs the web app and the REST API (/api/v1/) on --addr, and the background workers.\n"+
+			"With --sandbox, a stand-in for Zoho runs in the same process on a loopback port of its own, and every\n"+
+			"data centre offered is the sandbox's: the whole path, from the API Console to a connected integration,\n"+
+			"works offline.",
+		stderr, envs)
+	sc.register(fs)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
+	fs.StringVar(&cfg.baseURL, "base-url", "", "`URL` people reach hrconnect at, for the OAuth redirect URI {base}/oauth/zoho/callback\n      and Secure cookies when https; default http://ADDR")
+	fs.BoolVar(&cfg.sandbox, "sandbox", false, "also run the Zoho sandbox and use it as every data centre (offline demos and trials)")
+	if err := parseFlags(fs, args, envs); err != nil {
+		return err
+	}
+	log := logging.New(stderr, logging.Options{})
+
+	db, _, err := sc.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another process using the port? choose another with --addr)", cfg.addr, err)
+	}
+	defer ln.Close()
+	base := strings.TrimRight(cfg.baseURL, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+
+	var servers []*http.Server
+	errc := make(chan error, 2)
+	serve := func(srv *http.Server, l net.Listener) {
+		servers = append(servers, srv)
+		go func() {
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
+
+	dir := zoho.Real()
+	var console string
+	if cfg.sandbox {
+		// The sandbox gets a loopback port of its own rather than a path
+		// under hrconnect's: its pages and redirects use absolute paths
+		// (/console/, /eu/accounts/…), as Zoho's do on their own hosts.
+		sl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("listen for the sandbox: %w", err)
+		}
+		sbase := "http://" + sl.Addr().String()
+		if dir, err = zoho.ForSandbox(sbase); err != nil {
+			return err
+		}
+		console = sbase + "/console/"
+		serve(&http.Server{Handler: sandbox.New().Handler(), ReadHeaderTimeout: 10 * time.Second}, sl)
+	}
+
+	zc := zoho.NewClient(zoho.Config{Directory: dir})
+	z := &connect.Zoho{Client: zc}
+	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log))
+	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &connect.CheckIdleWorker{Service: conns, Tenants: db})
+	jobs, err := db.NewRiverClient(&river.Config{
+		Logger:       log.With("component", "river"),
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers:      workers,
+		PeriodicJobs: connect.PeriodicJobs(),
+	})
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(ctx); err != nil {
+		return fmt.Errorf("start the background workers: %w", err)
+	}
+
+	app, err := web.New(web.Deps{
+		Store:          db,
+		Connections:    conns,
+		Zoho:           zc,
+		BaseURL:        base,
+		SandboxConsole: console,
+		API:            api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Logger: log}),
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	serve(&http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, ln)
+
+	fmt.Fprintf(stdout, "hrconnect is running: open %s/\n", base)
+	if console != "" {
+		fmt.Fprintf(stdout, "Zoho sandbox API Console: %s (register a Self Client there, then Generate Code)\n", console)
+	}
+	log.Info("serving", "url", base, "database", db.Driver(), "sandbox", console != "")
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	log.Info("shutting down")
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(stopCtx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("stop HTTP server: %w", err))
+		}
+	}
+	if err := jobs.Stop(stopCtx); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("stop the background workers: %w", err))
+	}
+	return runErr
+}
