@@ -64,7 +64,9 @@ type Deps struct {
 	// connections; it must have been built with connect.WithServices (for
 	// custom services) and connect.WithDirectory (to invoke Zoho services).
 	Connections *connect.Service
-	// Directory is the set of Zoho data centres (real or sandbox) offered.
+	// Directory is the set of Zoho data centres (real or sandbox) that
+	// connections to the default services can choose, listed with those
+	// services; nil means Zoho's real ones.
 	Directory *zoho.Directory
 	// Logger receives one line per request and every internal error; nil
 	// discards them. Secrets are never logged.

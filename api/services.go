@@ -11,24 +11,33 @@ import (
 // serviceJSON is a service as the API shows it. A custom service's client
 // secret is never shown.
 type serviceJSON struct {
-	Key             string     `json:"key"`
-	Name            string     `json:"name"`
-	Default         bool       `json:"default"`
-	AuthType        string     `json:"auth_type"`
-	ParamType       string     `json:"param_type"`
-	ParamName       string     `json:"param_name,omitempty"`
-	TokenPrefix     string     `json:"token_prefix,omitempty"`
-	BaseURLs        []string   `json:"base_urls"`
-	AuthorizeURL    string     `json:"authorize_url,omitempty"`
-	TokenURL        string     `json:"token_url,omitempty"`
-	RefreshURL      string     `json:"refresh_url,omitempty"`
-	RevokeURL       string     `json:"revoke_url,omitempty"`
-	Scopes          []string   `json:"scopes"`
-	ScopeDelimiter  string     `json:"scope_delimiter,omitempty"`
-	RequestTokenURL string     `json:"request_token_url,omitempty"`
-	AccessTokenURL  string     `json:"access_token_url,omitempty"`
-	ClientID        string     `json:"client_id,omitempty"`
-	CreatedAt       *time.Time `json:"created_at,omitempty"`
+	Key             string   `json:"key"`
+	Name            string   `json:"name"`
+	Default         bool     `json:"default"`
+	AuthType        string   `json:"auth_type"`
+	ParamType       string   `json:"param_type"`
+	ParamName       string   `json:"param_name,omitempty"`
+	TokenPrefix     string   `json:"token_prefix,omitempty"`
+	BaseURLs        []string `json:"base_urls"`
+	AuthorizeURL    string   `json:"authorize_url,omitempty"`
+	TokenURL        string   `json:"token_url,omitempty"`
+	RefreshURL      string   `json:"refresh_url,omitempty"`
+	RevokeURL       string   `json:"revoke_url,omitempty"`
+	Scopes          []string `json:"scopes"`
+	ScopeDelimiter  string   `json:"scope_delimiter,omitempty"`
+	RequestTokenURL string   `json:"request_token_url,omitempty"`
+	AccessTokenURL  string   `json:"access_token_url,omitempty"`
+	ClientID        string   `json:"client_id,omitempty"`
+	// DataCentres are the Zoho data centres a connection to a default
+	// service can choose (its "dc"); absent for custom services.
+	DataCentres []dataCentreJSON `json:"data_centres,omitempty"`
+	CreatedAt   *time.Time       `json:"created_at,omitempty"`
+}
+
+// dataCentreJSON is a Zoho data centre a connection can be made in.
+type dataCentreJSON struct {
+	Location string `json:"location"`
+	Name     string `json:"name"`
 }
 
 func toServiceJSON(s *hrconnect.Service) serviceJSON {
@@ -49,6 +58,18 @@ func nonNil[T any](v []T) []T {
 	return v
 }
 
+// toServiceJSON returns svc as shown, with the data centres of the
+// directory for the default services.
+func (s *server) toServiceJSON(svc *hrconnect.Service) serviceJSON {
+	out := toServiceJSON(svc)
+	if svc.IsDefault() {
+		for _, dc := range s.dir.DataCentres() {
+			out.DataCentres = append(out.DataCentres, dataCentreJSON{Location: dc.Location, Name: dc.Name})
+		}
+	}
+	return out
+}
+
 func (s *server) listServices(w http.ResponseWriter, r *http.Request, p *principal) error {
 	custom, err := s.store.Services(r.Context(), p.tenant())
 	if err != nil {
@@ -56,10 +77,10 @@ func (s *server) listServices(w http.ResponseWriter, r *http.Request, p *princip
 	}
 	out := []serviceJSON{}
 	for _, svc := range hrconnect.DefaultServices() {
-		out = append(out, toServiceJSON(svc))
+		out = append(out, s.toServiceJSON(svc))
 	}
 	for _, svc := range custom {
-		out = append(out, toServiceJSON(svc))
+		out = append(out, s.toServiceJSON(svc))
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"services": out})
 }
@@ -78,7 +99,7 @@ func (s *server) getService(w http.ResponseWriter, r *http.Request, p *principal
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, toServiceJSON(svc))
+	return writeJSON(w, http.StatusOK, s.toServiceJSON(svc))
 }
 
 // createServiceRequest is a custom service's definition as entered.

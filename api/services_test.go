@@ -34,14 +34,18 @@ func TestCustomServiceAndInvoke(t *testing.T) {
 
 	var list struct {
 		Services []struct {
-			Key     string
-			Default bool
+			Key         string
+			Default     bool
+			DataCentres []struct{ Location string } `json:"data_centres"`
 		}
 	}
 	e.want(e.call("GET", "/api/v1/services", e.readKey, nil), http.StatusOK).decode(t, &list)
 	var keys []string
 	for _, s := range list.Services {
 		keys = append(keys, s.Key)
+		if s.Default != (len(s.DataCentres) == 9) || (s.Default && s.DataCentres[1].Location != "eu") {
+			t.Errorf("service %s: default %v, data centres %v", s.Key, s.Default, s.DataCentres)
+		}
 	}
 	if strings.Join(keys, ",") != "zoho_people,zoho_recruit,echo_hr" {
 		t.Errorf("services = %v", keys)
