@@ -135,6 +135,9 @@ func newApp(t *testing.T, opts ...appOption) *app {
 // checkLogs fails the test if any log line holds one of the test's secrets.
 func (a *app) checkLogs() {
 	logs := a.logs.String()
+	if !strings.Contains(logs, `"msg":"request"`) {
+		a.t.Errorf("the server logged no request: the scan for secrets below would prove nothing")
+	}
 	for _, s := range a.secrets.all() {
 		if strings.Contains(logs, s) {
 			a.t.Errorf("the server's log holds the secret %q", s)
@@ -207,7 +210,9 @@ func (b *browser) do(req *http.Request) *http.Response {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	b.last = string(body)
-	b.a.checkBody(req.URL.Path, b.last)
+	if strings.HasPrefix(req.URL.String(), b.a.url+"/") {
+		b.a.checkBody(req.URL.Path, b.last) // the app's pages; Zoho's may show what they like
+	}
 	return res
 }
 

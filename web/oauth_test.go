@@ -22,6 +22,7 @@ func (b *browser) startRedirect(dc, clientID, secret string) *url.URL {
 	wantStatus(b.t, res, http.StatusSeeOther, b.last)
 	u, err := url.Parse(res.Header.Get("Location"))
 	must(b.t, err)
+	b.a.secrets.add(u.Query().Get("state"), u.Query().Get("code_challenge"))
 	return u
 }
 
