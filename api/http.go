@@ -55,6 +55,9 @@ func (s *server) wrap(rt route) http.Handler {
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v) // net/http's way to abort a reply; not ours to catch
+					}
 					err = fmt.Errorf("panic: %v", v)
 				}
 			}()

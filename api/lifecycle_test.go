@@ -144,3 +144,58 @@ func TestConnectionLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestNeedsReconnect: when the refresh token is revoked at Zoho behind
+// hrconnect's back, a check reports it (ok false, in a 200), the connection
+// is then "needs_reconnect" with the reason, calls through it are refused
+// with a 409 that says to reconnect, and a reconnect with a new code brings
+// it back.
+func TestNeedsReconnect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sqliteOnly)
+	c, tok := e.connectZoho("eu", "Zoho People")
+	eu, err := e.dir.DC("eu")
+	must(t, err)
+	req, err := http.NewRequestWithContext(e.ctx, "POST", eu.AccountsURL+"/oauth/v2/token/revoke?token="+tok.RefreshToken, nil)
+	must(t, err)
+	hr, err := http.DefaultClient.Do(req)
+	must(t, err)
+	hr.Body.Close()
+
+	var check struct {
+		OK, Refreshed bool
+		Code, Message string
+		Resolution    string
+		Connection    connectionOut
+	}
+	e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/check", e.readKey, nil), http.StatusOK).decode(t, &check)
+	if check.OK || check.Code != "conflict" || check.Message == "" || check.Resolution == "" ||
+		check.Connection.Status != "needs_reconnect" || check.Connection.LastError == "" {
+		t.Errorf("check after revocation = %+v", check)
+	}
+	var list struct{ Connections []connectionOut }
+	e.want(e.call("GET", "/api/v1/connections?status=needs_reconnect", e.readKey, nil), http.StatusOK).decode(t, &list)
+	if len(list.Connections) != 1 {
+		t.Errorf("needs_reconnect lists %d connections, want 1", len(list.Connections))
+	}
+	p := e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", e.readKey, map[string]any{
+		"url": eu.PeopleURL + "/people/api/forms/employee/getRecords"}), http.StatusConflict, "")
+	if !strings.Contains(p.Detail, "reconnect") {
+		t.Errorf("invoke on a broken connection: %+v", p)
+	}
+
+	var rec struct {
+		Connection connectionOut
+		Tokens     tokensOut
+	}
+	e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", e.adminKey, map[string]any{"code": e.newCode(c.ClientID)}), http.StatusOK).decode(t, &rec)
+	e.secret(rec.Tokens.AccessToken, rec.Tokens.RefreshToken)
+	e.allowLast(rec.Tokens.AccessToken, rec.Tokens.RefreshToken)
+	if rec.Connection.Status != "connected" || rec.Connection.LastError != "" {
+		t.Errorf("after reconnect: %+v", rec.Connection)
+	}
+	e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/check", e.readKey, nil), http.StatusOK).decode(t, &check)
+	if !check.OK || !check.Refreshed {
+		t.Errorf("check after reconnect = %+v", check)
+	}
+}
