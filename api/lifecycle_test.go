@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"hrconnect"
 )
 
 // TestConnectionLifecycle takes a Zoho People connection through its whole
@@ -198,4 +200,61 @@ func TestNeedsReconnect(t *testing.T) {
 	if !check.OK || !check.Refreshed {
 		t.Errorf("check after reconnect = %+v", check)
 	}
+}
+
+// TestPerUserConnection: a per-user connection ("use credentials of login
+// user") is owned by the key's user; another user authorises their own copy
+// by reconnecting it, after which it is "shared" for them; a key acting for
+// no user cannot use it.
+func TestPerUserConnection(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sqliteOnly)
+	bob := &hrconnect.User{TenantID: e.tenant.ID, Email: "bob@acme.test", Name: "Bob", Permissions: []hrconnect.Permission{hrconnect.PermIntegrations}}
+	must(t, e.db.CreateUser(e.ctx, bob))
+	bobKey := e.issueKey(e.tenant.ID, bob.ID, "Bob's script", hrconnect.PermIntegrations)
+	nobodyKey := e.issueKey(e.tenant.ID, "", "CLI key", hrconnect.PermIntegrations)
+
+	id, secret, code := e.selfClient("eu")
+	e.problem(e.call("POST", "/api/v1/connections", nobodyKey, map[string]any{"service": "zoho_people", "per_user": true,
+		"dc": "eu", "client_id": id, "client_secret": secret, "code": code}), http.StatusUnprocessableEntity, "per_user")
+	var cr struct {
+		Connection connectionOut
+		Tokens     tokensOut
+	}
+	e.want(e.call("POST", "/api/v1/connections", e.adminKey, map[string]any{"service": "zoho_people", "per_user": true,
+		"dc": "eu", "client_id": id, "client_secret": secret, "code": code}), http.StatusCreated).decode(t, &cr)
+	e.secret(cr.Tokens.AccessToken, cr.Tokens.RefreshToken)
+	e.allowLast(cr.Tokens.AccessToken, cr.Tokens.RefreshToken)
+	c := cr.Connection
+
+	list := func(key, q string) int {
+		var l struct{ Connections []connectionOut }
+		e.want(e.call("GET", "/api/v1/connections"+q, key, nil), http.StatusOK).decode(t, &l)
+		return len(l.Connections)
+	}
+	if list(e.adminKey, "?owner=me") != 1 || list(e.adminKey, "?shared=true") != 0 || list(bobKey, "?owner=me") != 0 || list(bobKey, "?shared=true") != 0 {
+		t.Error("before Bob authorises: admin owns it, nobody shares it")
+	}
+	eu, err := e.dir.DC("eu")
+	must(t, err)
+	invoke := map[string]any{"url": eu.PeopleURL + "/people/api/forms/employee/getRecords"}
+	p := e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", bobKey, invoke), http.StatusConflict, "")
+	if !strings.Contains(p.Detail, "not authorised") {
+		t.Errorf("Bob's invoke before authorising: %+v", p)
+	}
+
+	var rec struct{ Tokens tokensOut }
+	e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", bobKey, map[string]any{"code": e.newCode(id), "client_secret": secret}), http.StatusOK).decode(t, &rec)
+	e.secret(rec.Tokens.AccessToken, rec.Tokens.RefreshToken)
+	e.allowLast(rec.Tokens.AccessToken, rec.Tokens.RefreshToken)
+	if list(bobKey, "?shared=true") != 1 || list(bobKey, "?owner=me") != 0 {
+		t.Error("after Bob authorises, the connection is shared with him")
+	}
+	var inv struct{ Status int }
+	e.want(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", bobKey, invoke), http.StatusOK).decode(t, &inv)
+	if inv.Status != http.StatusOK {
+		t.Errorf("Bob's invoke: People answered %d", inv.Status)
+	}
+	e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", nobodyKey, invoke), http.StatusConflict, "")
+	e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", nobodyKey, map[string]any{"code": "x"}), http.StatusUnprocessableEntity, "per_user")
 }
