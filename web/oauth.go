@@ -81,6 +81,26 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request, a *acto
 	return nil
 }
 
+// callbackSignedIn serves the callback to a signed-in person. Anyone else
+// gets a page saying so, rather than the usual trip through the sign-in page,
+// which would carry Zoho's code along in its URL; the authorisation is bound
+// to the session that started it, so it could not be finished anyway.
+func (s *Server) callbackSignedIn(w http.ResponseWriter, r *http.Request) {
+	a, err := s.currentActor(r)
+	if hrconnect.ErrorCode(err) == hrconnect.EUNAUTHORIZED {
+		s.render(w, r, http.StatusUnauthorized, "callback_error", &view{Title: "The connection was not made", Error: &hrconnect.Error{
+			Code: hrconnect.EUNAUTHORIZED, Message: "Your hrconnect session ended before Zoho sent you back.",
+			Resolution: "Sign in again and start the connection again with Connect with Zoho."}})
+		return
+	} else if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	if err := s.callback(w, r, a); err != nil {
+		s.fail(w, r, a, err)
+	}
+}
+
 // callback is GET /oauth/zoho/callback, where Zoho's consent page sends the
 // browser back. The state must name a pending authorisation of this very
 // session (it works once), and the code is exchanged only at the data centre

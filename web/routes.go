@@ -28,11 +28,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /integrations/{service}", s.signedIn(s.integration))
 	mux.HandleFunc("GET /integrations/{service}/enable", s.signedIn(s.enablePage))
 	mux.HandleFunc("POST /integrations/{service}/enable", s.manager(s.enableSubmit))
-	mux.HandleFunc("GET /integrations/{service}/token", s.signedIn(s.tokenPage))
-	mux.HandleFunc("POST /integrations/{service}/token", s.manager(s.tokenSubmit))
+	mux.HandleFunc("GET /integrations/{service}/token", noStore(s.signedIn(s.tokenPage)))
+	mux.HandleFunc("POST /integrations/{service}/token", noStore(s.manager(s.tokenSubmit)))
 	mux.HandleFunc("GET /integrations/{service}/authorize", s.signedIn(s.authorizePage))
 	mux.HandleFunc("POST /integrations/{service}/authorize", s.manager(s.authorizeSubmit))
-	mux.HandleFunc("GET "+CallbackPath, s.signedIn(s.callback))
+	mux.HandleFunc("GET "+CallbackPath, noStore(s.callbackSignedIn))
 
 	// Connections.
 	mux.HandleFunc("GET /connections", s.signedIn(s.connectionList))
@@ -60,6 +60,15 @@ func (s *Server) routes() http.Handler {
 		s.fail(w, r, a, errNotFound)
 	})
 	return s.firstRun(mux)
+}
+
+// noStore marks every response of h, errors and redirects included, as not
+// to be stored by any cache: pages that show or receive tokens and codes.
+func noStore(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r)
+	}
 }
 
 // firstRun sends every page to /setup until the first tenant exists. Once one

@@ -387,6 +387,9 @@ func TestWithoutIntegrationsManagement(t *testing.T) {
 			t.Errorf("POST %s without the permission: %d, want 403", p, res.StatusCode)
 		}
 		wantContains(t, bob.last, "Integrations Management")
+		if strings.Contains(p, "/token") && res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("POST %s refused without no-store: %q", p, res.Header.Get("Cache-Control"))
+		}
 	}
 	conns := a.allConnections()
 	if len(conns) != 1 {
@@ -463,4 +466,52 @@ func TestCustomService(t *testing.T) {
 	wantStatus(t, res, http.StatusSeeOther, b.last)
 	b.get("/integrations?q=crm")
 	wantContains(t, b.last, `id="state-acme_crm">Connected`)
+}
+
+// TestNeedsAttention: a connection Zoho refused shows "Needs attention" on
+// its tile, and its page shows the error with its resolution and the ways to
+// reconnect.
+func TestNeedsAttention(t *testing.T) {
+	a := newApp(t)
+	_, _, pa := a.user(nil, "ada@acme.test", true)
+	b := a.signedIn("ada@acme.test", pa)
+	connID := b.connectWithToken("eu")
+	c := mustConn(t, a, connID)
+	c.Status = hrconnect.StatusNeedsReconnect
+	c.LastError = "Zoho refused the refresh token: it was revoked, or it is wrong."
+	c.LastResolution = "Reconnect the Zoho account to authorise hrconnect again."
+	c.LastErrorAt = c.CreatedAt
+	must(t, a.db.UpdateConnection(testContext(t), c))
+
+	b.get("/integrations")
+	wantContains(t, b.last, `id="state-zoho_people">Needs attention`)
+	b.get("/connections/" + connID)
+	wantContains(t, b.last, "Needs attention", c.LastError, c.LastResolution,
+		"/integrations/zoho_people/token?connection="+connID, "/integrations/zoho_people/authorize?connection="+connID)
+
+	// Reconnecting with a new code through the token form brings it back.
+	id := c.ClientID
+	res := b.post("/integrations/zoho_people/token", url.Values{"connection": {connID}, "code": {a.code(id)}})
+	wantStatus(t, res, http.StatusOK, b.last)
+	wantContains(t, b.last, "which works again")
+	if got := mustConn(t, a, connID); got.Status != hrconnect.StatusConnected || got.LastError != "" {
+		t.Errorf("after reconnecting: status %s, last error %q", got.Status, got.LastError)
+	}
+	b.get("/audit")
+	wantContains(t, b.last, "connection.reconnected")
+}
+
+// TestCallbackWithoutSession: Zoho's redirect reaching a browser that is not
+// signed in is refused on the spot, not sent through the sign-in page with
+// the code in its URL.
+func TestCallbackWithoutSession(t *testing.T) {
+	a := newApp(t)
+	b := a.client()
+	a.user(nil, "ada@acme.test", true)
+	res := b.get(web.CallbackPath + "?code=1000.abc&state=xyz&location=eu")
+	wantStatus(t, res, http.StatusUnauthorized, b.last)
+	wantContains(t, b.last, "session ended before Zoho sent you back")
+	if res.Header.Get("Location") != "" || res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("Location %q, Cache-Control %q", res.Header.Get("Location"), res.Header.Get("Cache-Control"))
+	}
 }

@@ -157,9 +157,9 @@ func zohoField(err error, def string) string {
 }
 
 // tokenPage is GET /integrations/{service}/token: the secure token form.
-// Every response of this page is no-store: the POST's shows tokens.
+// Every response of this page is no-store (see routes): the POST's shows
+// tokens.
 func (s *Server) tokenPage(w http.ResponseWriter, r *http.Request, a *actor) error {
-	w.Header().Set("Cache-Control", "no-store")
 	f, err := s.zohoFormFor(r, a)
 	if err != nil {
 		return err
@@ -181,7 +181,6 @@ type tokenResult struct {
 // centre, saves the refresh token into the connection, and shows the tokens
 // once.
 func (s *Server) tokenSubmit(w http.ResponseWriter, r *http.Request, a *actor) error {
-	w.Header().Set("Cache-Control", "no-store")
 	f, err := s.zohoFormFor(r, a)
 	if err != nil {
 		return err
