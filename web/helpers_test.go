@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"hrconnect"
+	"hrconnect/api"
 	"hrconnect/connect"
 	"hrconnect/internal/logging"
 	"hrconnect/sandbox"
@@ -115,7 +116,8 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	srv := httptest.NewUnstartedServer(nil)
 	a.url = "http://" + srv.Listener.Addr().String()
 	deps := web.Deps{Store: db, Connections: conns, Zoho: zc, BaseURL: a.url, SandboxConsole: sbSrv.URL + "/console/",
-		Logger: log, BcryptCost: bcrypt.MinCost}
+		Logger: log, BcryptCost: bcrypt.MinCost,
+		API: api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Logger: log})}
 	for _, o := range opts {
 		o(&deps)
 	}

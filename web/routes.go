@@ -51,6 +51,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /users", s.signedIn(s.userList))
 	mux.HandleFunc("POST /users", s.manager(s.userCreate))
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditLog))
+	mux.HandleFunc("GET /api-keys", s.signedIn(s.apiKeyList))
+	mux.HandleFunc("POST /api-keys", noStore(s.manager(s.apiKeyCreate)))
+	mux.HandleFunc("POST /api-keys/{id}/delete", s.manager(s.apiKeyDelete))
 
 	if s.api != nil {
 		mux.Handle("/api/v1/", s.api)

@@ -515,3 +515,56 @@ func TestCallbackWithoutSession(t *testing.T) {
 		t.Errorf("Location %q, Cache-Control %q", res.Header.Get("Location"), res.Header.Get("Cache-Control"))
 	}
 }
+
+var apiKeyRE = regexp.MustCompile(`id="api-key">(hrc_[A-Za-z0-9_-]+)<`)
+
+// TestAPIKeys: an administrator makes a REST API key on the pages; it is
+// shown once (no-store), works against the mounted API, is listed by its
+// prefix only, and stops working when deleted.
+func TestAPIKeys(t *testing.T) {
+	a := newApp(t)
+	_, tenant, pa := a.user(nil, "ada@acme.test", true)
+	_, _, pb := a.user(tenant, "bob@acme.test", false)
+	b := a.signedIn("ada@acme.test", pa)
+	res := b.post("/api-keys", url.Values{"name": {""}})
+	wantStatus(t, res, http.StatusUnprocessableEntity, b.last)
+	res = b.post("/api-keys", url.Values{"name": {"ATS production"}})
+	wantStatus(t, res, http.StatusOK, b.last)
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the new key's page is cacheable: %q", res.Header.Get("Cache-Control"))
+	}
+	m := apiKeyRE.FindStringSubmatch(b.last)
+	if m == nil {
+		t.Fatalf("no key shown:\n%s", clip(b.last))
+	}
+	key := m[1]
+	a.secrets.add(key)
+
+	call := func() int {
+		req, _ := http.NewRequest(http.MethodGet, a.url+"/api/v1/connections", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := call(); got != http.StatusOK {
+		t.Errorf("GET /api/v1/connections with the new key: %d", got)
+	}
+	b.get("/api-keys")
+	wantContains(t, b.last, "ATS production", key[:12])
+	id := regexp.MustCompile(`/api-keys/([^/"]+)/delete`).FindStringSubmatch(b.last)
+	if id == nil {
+		t.Fatal("no delete button")
+	}
+	bob := a.signedIn("bob@acme.test", pb)
+	res = bob.post("/api-keys/"+id[1]+"/delete", nil)
+	wantStatus(t, res, http.StatusForbidden, bob.last)
+	res = b.post("/api-keys/"+id[1]+"/delete", nil)
+	wantStatus(t, res, http.StatusSeeOther, b.last)
+	if got := call(); got != http.StatusUnauthorized {
+		t.Errorf("the deleted key still answers %d", got)
+	}
+	b.get("/audit")
+	wantContains(t, b.last, "api_key.created", "api_key.deleted")
+}
