@@ -188,9 +188,13 @@ func (s *server) createConnection(w http.ResponseWriter, r *http.Request, p *pri
 		zc := connect.ZohoConnection{TenantID: p.tenant(), ActorID: p.user(), Name: in.Name, LinkName: in.LinkName,
 			Service: in.Service, DC: in.DC, ClientID: in.ClientID, Secret: in.ClientSecret, Scopes: in.Scopes, PerUser: in.PerUser}
 		code, refresh := strings.TrimSpace(in.Code), strings.TrimSpace(in.RefreshToken)
-		switch {
-		case code != "" && refresh != "":
+		if code != "" && refresh != "" {
 			return hrconnect.Invalid("refresh_token", "Send either an authorisation code or a refresh token, not both: the code is exchanged for a new refresh token.")
+		}
+		if err := s.linkNameFree(r, p, in); err != nil {
+			return err
+		}
+		switch {
 		case refresh != "":
 			c, err = s.conns.ConnectWithRefreshToken(ctx, zc, refresh)
 			how = "with a refresh token"
@@ -209,6 +213,9 @@ func (s *server) createConnection(w http.ResponseWriter, r *http.Request, p *pri
 		} else if err != nil {
 			return err
 		}
+		if err := s.linkNameFree(r, p, in); err != nil {
+			return err
+		}
 		c, err = s.conns.ConnectCustom(ctx, connect.CustomConnection{TenantID: p.tenant(), ActorID: p.user(), Service: in.Service,
 			Name: in.Name, LinkName: in.LinkName, Scopes: in.Scopes, PerUser: in.PerUser,
 			Credentials: hrconnect.Credentials{Username: in.Username, Password: in.Password, APIKey: in.APIKey,
@@ -221,6 +228,37 @@ func (s *server) createConnection(w http.ResponseWriter, r *http.Request, p *pri
 	s.audit(r, p.audit("connection.created", c.ID, fmt.Sprintf("%s (%s) connected %s", c.Name, c.Service, how)))
 	w.Header().Set("Location", Prefix+"/connections/"+c.ID)
 	return writeJSON(w, http.StatusCreated, connectionReply{Connection: toConnectionJSON(c), Tokens: toTokensJSON(issued)})
+}
+
+// linkNameFree fails with ECONFLICT when the link name the connection
+// would get (given, or derived from its name as connect derives it) is
+// taken. Checking first matters: an authorisation code is spent by the
+// exchange, so a clash found only when saving would cost the person a new
+// code, and leave Zoho with a refresh token nobody holds.
+func (s *server) linkNameFree(r *http.Request, p *principal, in createConnectionRequest) error {
+	linkName := in.LinkName
+	if linkName == "" {
+		name := strings.TrimSpace(in.Name)
+		if name == "" {
+			svc, err := s.service(r, p, in.Service)
+			if err != nil {
+				return nil // reported, with its field, by what follows
+			}
+			name = svc.Name
+		}
+		linkName = connect.LinkNameFrom(name)
+	}
+	_, err := s.store.ConnectionByLinkName(r.Context(), p.tenant(), linkName)
+	switch hrconnect.ErrorCode(err) {
+	case hrconnect.ENOTFOUND:
+		return nil
+	case "":
+		return &hrconnect.Error{Code: hrconnect.ECONFLICT, Field: "link_name",
+			Message:    fmt.Sprintf("A connection with link name %q already exists in this tenant.", linkName),
+			Resolution: "Choose another link_name (or name, from which it is derived); nothing was sent to the service."}
+	default:
+		return err
+	}
 }
 
 // reconnectRequest gives a connection new credentials.
