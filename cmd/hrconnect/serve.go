@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -66,12 +67,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("listen on %s: %w (is another process using the port? choose another with --addr)", cfg.addr, err)
 	}
 	defer ln.Close()
-	base := strings.TrimRight(cfg.baseURL, "/")
-	if base == "" {
-		base = "http://" + ln.Addr().String()
+	base, err := baseURL(cfg.baseURL, ln.Addr())
+	if err != nil {
+		return err
 	}
 
 	var servers []*http.Server
+	defer func() {
+		for _, srv := range servers {
+			srv.Close() // after Shutdown a no-op; on an early return, the servers started so far
+		}
+	}()
 	errc := make(chan error, 2)
 	serve := func(srv *http.Server, l net.Listener) {
 		servers = append(servers, srv)
@@ -105,21 +111,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log))
 	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
 
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &connect.CheckIdleWorker{Service: conns, Tenants: db})
-	jobs, err := db.NewRiverClient(&river.Config{
-		Logger:       log.With("component", "river"),
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers:      workers,
-		PeriodicJobs: connect.PeriodicJobs(),
-	})
-	if err != nil {
-		return err
-	}
-	if err := jobs.Start(ctx); err != nil {
-		return fmt.Errorf("start the background workers: %w", err)
-	}
-
 	app, err := web.New(web.Deps{
 		Store:          db,
 		Connections:    conns,
@@ -132,6 +123,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &connect.CheckIdleWorker{Service: conns, Tenants: db})
+	jobs, err := db.NewRiverClient(&river.Config{
+		Logger:       log.With("component", "river"),
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers:      workers,
+		PeriodicJobs: connect.PeriodicJobs(),
+	})
+	if err != nil {
+		return err
+	}
+	// River gets a context that the signal does not cancel: cancelling it
+	// would stop jobs mid-way, where Stop below lets them finish.
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start the background workers: %w", err)
+	}
+
 	serve(&http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, ln)
 
 	fmt.Fprintf(stdout, "hrconnect is running: open %s/\n", base)
@@ -154,7 +163,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if err := jobs.Stop(stopCtx); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("stop the background workers: %w", err))
+		// Jobs still running after the grace period are cancelled.
+		cancelCtx, cancelJobs := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancelJobs()
+		if err := jobs.StopAndCancel(cancelCtx); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("stop the background workers: %w", err))
+		}
 	}
 	return runErr
+}
+
+// baseURL returns the URL people reach hrconnect at: the --base-url given,
+// or http://ADDR with an unspecified listening address (":8080") named
+// localhost, since a redirect URI cannot name "[::]".
+func baseURL(given string, addr net.Addr) (string, error) {
+	if given != "" {
+		u, err := url.Parse(given)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return "", fmt.Errorf("--base-url %q must be an http(s) URL such as https://hr.example.com", given)
+		}
+		return strings.TrimRight(given, "/"), nil
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("http://localhost:%d", tcp.Port), nil
+	}
+	return "http://" + addr.String(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -124,5 +125,31 @@ func TestServeSandbox(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"msg":"serving"`) {
 		t.Errorf("no serving line in the log: %s", stderr.String())
+	}
+}
+
+// TestBaseURL: the base URL of the OAuth redirect URI is the one given, when
+// it is an http(s) URL, or the listening address, with an unspecified one
+// named localhost.
+func TestBaseURL(t *testing.T) {
+	tcp := func(ip string, port int) net.Addr { return &net.TCPAddr{IP: net.ParseIP(ip), Port: port} }
+	for _, c := range []struct {
+		given string
+		addr  net.Addr
+		want  string
+		bad   bool
+	}{
+		{"", tcp("127.0.0.1", 8080), "http://127.0.0.1:8080", false},
+		{"", tcp("::", 8080), "http://localhost:8080", false},
+		{"", tcp("0.0.0.0", 9000), "http://localhost:9000", false},
+		{"https://hr.example.com/", tcp("127.0.0.1", 8080), "https://hr.example.com", false},
+		{"hr.example.com", nil, "", true},
+		{"ftp://hr.example.com", nil, "", true},
+		{"https://hr.example.com/?x=1", nil, "", true},
+	} {
+		got, err := baseURL(c.given, c.addr)
+		if (err != nil) != c.bad || got != c.want {
+			t.Errorf("baseURL(%q, %v) = %q, %v; want %q (error: %v)", c.given, c.addr, got, err, c.want, c.bad)
+		}
 	}
 }
