@@ -235,6 +235,7 @@ func TestBrowserNewcomer(t *testing.T) {
 	if got := text(t, tab, "#status"); got != "Connected" {
 		t.Errorf("connection status %q", got)
 	}
+	shot(t, tab, "07-connection")
 	html, err := chromedp.Run(tab, chromedp.OuterHTML(css("html")))
 	must(t, err)
 	for _, s := range a.secrets.all() {

@@ -84,7 +84,11 @@ func (s *secretList) all() []string {
 
 type appOption func(*web.Deps)
 
-func newApp(t *testing.T, opts ...appOption) *app {
+// newApp returns the app on SQLite.
+func newApp(t *testing.T, opts ...appOption) *app { return newAppOn(t, "", opts...) }
+
+// newAppOn is newApp on PostgreSQL at pgURL, or SQLite when it is empty.
+func newAppOn(t *testing.T, pgURL string, opts ...appOption) *app {
 	t.Helper()
 	ctx := testContext(t)
 	sb := sandbox.New()
@@ -100,7 +104,11 @@ func newApp(t *testing.T, opts ...appOption) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Config{Driver: sqlstore.DriverSQLite, DataDir: tmp, Vault: v})
+	cfg := sqlstore.Config{Driver: sqlstore.DriverSQLite, DataDir: tmp, Vault: v}
+	if pgURL != "" {
+		cfg = sqlstore.Config{Driver: sqlstore.DriverPostgres, URL: pgURL, Vault: v, Migrate: true}
+	}
+	db, err := sqlstore.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hrconnect"
+	"hrconnect/internal/testenv"
 	"hrconnect/web"
 )
 
@@ -567,4 +568,38 @@ func TestAPIKeys(t *testing.T) {
 	}
 	b.get("/audit")
 	wantContains(t, b.last, "api_key.created", "api_key.deleted")
+}
+
+// TestOnPostgres: the pages work the same on PostgreSQL: setup, the token
+// form, the tile, tenant isolation and the redirect flow's single-use state.
+func TestOnPostgres(t *testing.T) {
+	t.Parallel()
+	a := newAppOn(t, testenv.Postgres(t))
+	b := a.client()
+	password := "a postgres password"
+	a.secrets.add(password)
+	res := b.post("/setup", url.Values{"company": {"Acme"}, "name": {"Ada"}, "email": {"ada@acme.test"}, "password": {password}})
+	wantStatus(t, res, http.StatusSeeOther, b.last)
+	connID := b.connectWithToken("eu")
+	refresh, access := a.sandboxTokens()
+	a.secrets.add(refresh[0].Token, access[0].Token)
+	b.get("/integrations")
+	wantContains(t, b.last, `id="state-zoho_people">Connected`)
+
+	_, _, pe := a.user(nil, "eve@evil.test", true)
+	eve := a.signedIn("eve@evil.test", pe)
+	res = eve.get("/connections/" + connID)
+	wantStatus(t, res, http.StatusNotFound, eve.last)
+
+	id, secret := a.webClient("eu")
+	back := a.consent(b.startRedirect("eu", id, secret), "eu", "accept")
+	res = b.get(back)
+	wantStatus(t, res, http.StatusSeeOther, b.last)
+	res = b.get(back)
+	wantStatus(t, res, http.StatusBadRequest, b.last)
+	wantContains(t, b.last, "already been used")
+	refresh, access = a.sandboxTokens()
+	for _, tok := range append(refresh, access...) {
+		a.secrets.add(tok.Token)
+	}
 }
