@@ -354,8 +354,10 @@ type OnboardStore interface {
 	// Transfers lists the transfers f selects, newest first.
 	Transfers(ctx context.Context, f TransferFilter) ([]*Transfer, error)
 	// UpdateTransfer saves t's state, attempts, record, reply, record ID,
-	// error, resolution, unsure flag and finish time.
-	UpdateTransfer(ctx context.Context, t *Transfer) error
+	// error, resolution, unsure flag and finish time and, when entry is not
+	// nil, appends it to the transfer's log in the same transaction, so the
+	// log never lags behind the state.
+	UpdateTransfer(ctx context.Context, t *Transfer, entry *TransferAttempt) error
 	// AddTransferAttempt appends an entry to a transfer's log.
 	AddTransferAttempt(ctx context.Context, a *TransferAttempt) error
 	// TransferAttempts returns a transfer's log, oldest first.

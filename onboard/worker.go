@@ -129,7 +129,7 @@ func (r *run) do(ctx context.Context) error {
 	// stored), so any attempt after the first looks the employee up before
 	// inserting. A first attempt spends no call on it.
 	if r.job.Attempt > 1 || t.InsertUnsure {
-		if err := r.save(ctx, hrconnect.TransferRunning, true); err != nil {
+		if err := r.save(ctx, hrconnect.TransferRunning, true, nil); err != nil {
 			return err
 		}
 		if done, err := r.link(ctx, "an earlier attempt's outcome was unknown"); done || err != nil {
@@ -176,7 +176,7 @@ func (r *run) insert(ctx context.Context) error {
 	// Recorded before the call: if the process dies during it, the next
 	// attempt knows to look the employee up first.
 	t.InsertUnsure = true
-	if err := r.save(ctx, hrconnect.TransferRunning, t.State != hrconnect.TransferRunning); err != nil {
+	if err := r.save(ctx, hrconnect.TransferRunning, t.State != hrconnect.TransferRunning, nil); err != nil {
 		return err
 	}
 	var id string
@@ -327,26 +327,25 @@ func zohoReply(ze *zoho.Error) string {
 	return "no reply"
 }
 
-// save writes the transfer in state, counting an attempt when attempt is set.
-func (r *run) save(ctx context.Context, state hrconnect.TransferState, attempt bool) error {
+// save writes the transfer in state, counting an attempt when attempt is
+// set, and appends entry (when not nil) to its log in the same write.
+func (r *run) save(ctx context.Context, state hrconnect.TransferState, attempt bool, entry *hrconnect.TransferAttempt) error {
 	r.t.State = state
 	if attempt {
 		r.t.Attempts++
 	}
-	if err := r.svc.store.UpdateTransfer(ctx, r.t); err != nil {
+	if entry != nil {
+		entry.At = r.svc.cfg.Now()
+	}
+	if err := r.svc.store.UpdateTransfer(ctx, r.t, entry); err != nil {
 		return fmt.Errorf("save transfer: %w", err)
 	}
 	return nil
 }
 
-// log appends an entry to the transfer's log; a failure to write it is
-// logged, not returned, since the transfer itself is saved.
-func (r *run) log(ctx context.Context, outcome, msg string) {
-	err := r.svc.store.AddTransferAttempt(ctx, &hrconnect.TransferAttempt{
-		TenantID: r.t.TenantID, TransferID: r.t.ID, At: r.svc.cfg.Now(), Outcome: outcome, Message: msg})
-	if err != nil {
-		r.svc.log.Warn("record transfer attempt", "transfer", r.t.ID, "err", err)
-	}
+// entry is a log entry of the transfer.
+func entry(outcome, msg string) *hrconnect.TransferAttempt {
+	return &hrconnect.TransferAttempt{Outcome: outcome, Message: msg}
 }
 
 func (r *run) succeed(ctx context.Context, recordID, reply, outcome string) error {
@@ -354,11 +353,7 @@ func (r *run) succeed(ctx context.Context, recordID, reply, outcome string) erro
 	t.ZohoRecordID, t.Reply = recordID, reply
 	t.LastError, t.Resolution, t.InsertUnsure = "", "", false
 	t.FinishedAt = r.svc.cfg.Now()
-	if err := r.save(ctx, hrconnect.TransferSucceeded, false); err != nil {
-		return err
-	}
-	r.log(ctx, outcome, reply)
-	return nil
+	return r.save(ctx, hrconnect.TransferSucceeded, false, entry(outcome, reply))
 }
 
 // fail marks the transfer failed for a person to act on, and cancels the
@@ -370,10 +365,9 @@ func (r *run) fail(ctx context.Context, msg, resolution, reply string) error {
 		t.Reply = reply
 	}
 	t.FinishedAt = r.svc.cfg.Now()
-	if err := r.save(ctx, hrconnect.TransferFailed, false); err != nil {
+	if err := r.save(ctx, hrconnect.TransferFailed, false, entry(string(hrconnect.TransferFailed), joinText(msg, resolution))); err != nil {
 		return err
 	}
-	r.log(ctx, string(hrconnect.TransferFailed), joinText(msg, resolution))
 	r.svc.log.Info("transfer failed", "tenant", t.TenantID, "transfer", t.ID)
 	return river.JobCancel(errors.New(joinText(msg, resolution)))
 }
@@ -385,10 +379,9 @@ func (r *run) wait(ctx context.Context, state hrconnect.TransferState, d time.Du
 	t := r.t
 	if t.State != state || t.LastError != msg {
 		t.LastError, t.Resolution = msg, ""
-		if err := r.save(ctx, state, false); err != nil {
+		if err := r.save(ctx, state, false, entry(string(state), msg)); err != nil {
 			return err
 		}
-		r.log(ctx, string(state), msg)
 	}
 	return river.JobSnooze(max(min(d, r.svc.cfg.MaxSnooze), 0))
 }
@@ -405,10 +398,9 @@ func (r *run) retryLater(ctx context.Context, err error, msg, reply string) erro
 	if reply != "" {
 		t.Reply = reply
 	}
-	if serr := r.save(ctx, hrconnect.TransferPending, false); serr != nil {
+	if serr := r.save(ctx, hrconnect.TransferPending, false, entry("retry", msg)); serr != nil {
 		return errors.Join(err, serr)
 	}
-	r.log(ctx, "retry", msg)
 	return fmt.Errorf("transfer %s: %w", t.ID, err)
 }
 

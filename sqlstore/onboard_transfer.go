@@ -170,23 +170,34 @@ func (db *DB) Transfers(ctx context.Context, f hrconnect.TransferFilter) ([]*hrc
 }
 
 // UpdateTransfer saves t's state, attempts, record, reply, record ID, error,
-// resolution, unsure flag and finish time, and sets its UpdatedAt.
-func (db *DB) UpdateTransfer(ctx context.Context, t *hrconnect.Transfer) error {
+// resolution, unsure flag and finish time, and sets its UpdatedAt; when entry
+// is not nil it is appended to the transfer's log in the same transaction.
+func (db *DB) UpdateTransfer(ctx context.Context, t *hrconnect.Transfer, entry *hrconnect.TransferAttempt) error {
 	record, err := jsonArg(t.Record)
 	if err != nil {
 		return fmt.Errorf("update transfer: %w", err)
 	}
 	now := truncTime(db.now())
-	res, err := db.rw.ExecContext(ctx, `
-		UPDATE transfers SET state = $3, attempts = $4, record = $5, reply = $6, zoho_record_id = $7,
-			last_error = $8, resolution = $9, insert_unsure = $10, finished_at = $11, updated_at = $12
-		WHERE tenant_id = $1 AND id = $2`,
-		t.TenantID, t.ID, t.State, t.Attempts, record, t.Reply, t.ZohoRecordID,
-		t.LastError, t.Resolution, t.InsertUnsure, timeArg(t.FinishedAt), timeArg(now))
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE transfers SET state = $3, attempts = $4, record = $5, reply = $6, zoho_record_id = $7,
+				last_error = $8, resolution = $9, insert_unsure = $10, finished_at = $11, updated_at = $12
+			WHERE tenant_id = $1 AND id = $2`,
+			t.TenantID, t.ID, t.State, t.Attempts, record, t.Reply, t.ZohoRecordID,
+			t.LastError, t.Resolution, t.InsertUnsure, timeArg(t.FinishedAt), timeArg(now))
+		if err != nil {
+			return fmt.Errorf("update transfer: %w", err)
+		}
+		if err := oneRow(res, "transfer", t.ID); err != nil {
+			return err
+		}
+		if entry != nil {
+			entry.TenantID, entry.TransferID = t.TenantID, t.ID
+			return db.addTransferAttempt(ctx, tx, entry)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("update transfer: %w", err)
-	}
-	if err := oneRow(res, "transfer", t.ID); err != nil {
 		return err
 	}
 	t.UpdatedAt, t.FinishedAt = now, truncTime(t.FinishedAt)
@@ -196,12 +207,16 @@ func (db *DB) UpdateTransfer(ctx context.Context, t *hrconnect.Transfer) error {
 // AddTransferAttempt appends a to its transfer's log, assigning its ID, and
 // At when zero.
 func (db *DB) AddTransferAttempt(ctx context.Context, a *hrconnect.TransferAttempt) error {
+	return db.addTransferAttempt(ctx, db.rw, a)
+}
+
+func (db *DB) addTransferAttempt(ctx context.Context, q querier, a *hrconnect.TransferAttempt) error {
 	at := truncTime(a.At)
 	if at.IsZero() {
 		at = truncTime(db.now())
 	}
 	var id int64
-	err := db.rw.QueryRowContext(ctx, `
+	err := q.QueryRowContext(ctx, `
 		INSERT INTO transfer_attempts (tenant_id, transfer_id, at, outcome, message)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.TenantID, a.TransferID, timeArg(at), a.Outcome, a.Message).Scan(&id)
 	if db.dialect.isForeignKeyViolation(err) {
