@@ -258,3 +258,28 @@ func TestPerUserConnection(t *testing.T) {
 	e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/invoke", nobodyKey, invoke), http.StatusConflict, "")
 	e.problem(e.call("POST", "/api/v1/connections/"+c.ID+"/reconnect", nobodyKey, map[string]any{"code": "x"}), http.StatusUnprocessableEntity, "per_user")
 }
+
+// TestDeleteWhenZohoIsDown: when the refresh token cannot be revoked (Zoho
+// answers 503), nothing is deleted and the caller gets a 503 problem saying
+// so; the logged cause holds no secret. Once Zoho is back, the delete works.
+func TestDeleteWhenZohoIsDown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sqliteOnly)
+	c, tok := e.connectZoho("eu", "Zoho People")
+	e.control("POST", "/_sandbox/faults", map[string]any{"endpoint": "accounts.revoke", "kind": "status", "status": 503, "count": 1}, nil)
+	p := e.problem(e.call("DELETE", "/api/v1/connections/"+c.ID, e.adminKey, nil), http.StatusServiceUnavailable, "")
+	if p.Code != "unavailable" || !strings.Contains(p.Detail, "kept") || p.Resolution == "" {
+		t.Errorf("problem = %+v", p)
+	}
+	e.want(e.call("GET", "/api/v1/connections/"+c.ID, e.adminKey, nil), http.StatusOK)
+	if e.refreshTokens()[tok.RefreshToken] {
+		t.Error("the refresh token was revoked although the call failed")
+	}
+	if !strings.Contains(e.logs.String(), p.RequestID) {
+		t.Error("the failure is not logged under its request ID")
+	}
+	e.want(e.call("DELETE", "/api/v1/connections/"+c.ID, e.adminKey, nil), http.StatusNoContent)
+	if !e.refreshTokens()[tok.RefreshToken] {
+		t.Error("the refresh token is not revoked after the delete")
+	}
+}
