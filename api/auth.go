@@ -90,7 +90,8 @@ func (p *principal) tenant() string { return p.key.TenantID }
 // for a key made by the command line.
 func (p *principal) user() string { return p.key.CreatedBy }
 
-// actor returns what the audit log records about the caller.
+// audit returns an audit entry of the caller's tenant with the caller, the
+// API key, as its actor.
 func (p *principal) audit(action, target, detail string) *hrconnect.AuditEntry {
 	return &hrconnect.AuditEntry{TenantID: p.key.TenantID, ActorID: p.key.ID, ActorName: "API key " + p.key.Name,
 		Action: action, Target: target, Detail: detail}
