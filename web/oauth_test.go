@@ -63,6 +63,7 @@ func (a *app) consent(auth *url.URL, dc, decision string) string {
 // S256 under a fresh state, the callback exchanges the code at the data
 // centre Zoho names, and the state then works no more.
 func TestConnectWithZoho(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", pa)
@@ -122,6 +123,7 @@ func TestConnectWithZoho(t *testing.T) {
 // TestConnectWithZohoReconnect: the redirect flow reconnects an existing
 // connection in place.
 func TestConnectWithZohoReconnect(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", pa)
@@ -151,6 +153,7 @@ func TestConnectWithZohoReconnect(t *testing.T) {
 // another session's state, a declined consent and a missing state are each
 // refused with a page that says why, and no secret goes anywhere.
 func TestCallbackRefusals(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, tenant, pa := a.user(nil, "ada@acme.test", true)
 	_, _, pb := a.user(tenant, "bea@acme.test", true)

@@ -16,6 +16,7 @@ import (
 // refuses a short password, then creates the company and its administrator,
 // signs them in with a well-made cookie, and cannot be run twice.
 func TestFirstRunSetup(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	b := a.client()
 	for _, p := range []string{"/", "/integrations", "/connections/con_x", "/signin"} {
@@ -87,6 +88,7 @@ func TestFirstRunSetup(t *testing.T) {
 
 // TestSecureCookie: with an https base URL the session cookie is Secure.
 func TestSecureCookie(t *testing.T) {
+	t.Parallel()
 	a := newApp(t, func(d *web.Deps) { d.BaseURL = "https://hr.example.test" })
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.client()
@@ -109,6 +111,7 @@ func TestSecureCookie(t *testing.T) {
 // TestSigninRateLimit: wrong passwords are refused with 401, and past the
 // limit even the right one gets a clear 429.
 func TestSigninRateLimit(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.client()
@@ -133,6 +136,7 @@ func TestSigninRateLimit(t *testing.T) {
 // TestCrossSitePostRefused: a POST a browser marks as cross-site, or whose
 // Origin is another site, is refused before any handler runs.
 func TestCrossSitePostRefused(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", password)
@@ -180,6 +184,7 @@ func (b *browser) connectWithToken(dc string) string {
 // connection (the tile turns Connected), and no other page or log line
 // shows a secret.
 func TestTokenForm(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", password)
@@ -256,6 +261,7 @@ func mustConn(t *testing.T, a *app, id string) *hrconnect.Connection {
 // TestTokenFormErrors: a wrong code, the wrong data centre and a wrong secret
 // each re-render the form (422) with Zoho's resolution, and save nothing.
 func TestTokenFormErrors(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", password)
@@ -301,6 +307,7 @@ func TestTokenFormErrors(t *testing.T) {
 // TestEnableThisIntegration: a refresh token is checked with Zoho before it
 // is saved; a wrong one shows the resolution next to the field.
 func TestEnableThisIntegration(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", password)
@@ -331,6 +338,7 @@ func TestEnableThisIntegration(t *testing.T) {
 // TestTenantIsolation: another tenant's connection cannot be seen, listed,
 // reconnected or deleted through the pages: it is simply not found.
 func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	_, _, pe := a.user(nil, "eve@evil.test", true)
@@ -358,6 +366,7 @@ func TestTenantIsolation(t *testing.T) {
 // TestWithoutIntegrationsManagement: a user without the permission sees the
 // pages read-only and gets 403 on every change.
 func TestWithoutIntegrationsManagement(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, tenant, pa := a.user(nil, "ada@acme.test", true)
 	_, _, pb := a.user(tenant, "bob@acme.test", false)
@@ -401,6 +410,7 @@ func TestWithoutIntegrationsManagement(t *testing.T) {
 // TestDisconnect: disconnecting asks for confirmation, revokes the refresh
 // token at Zoho, removes the connection and records it in the audit log.
 func TestDisconnect(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", pa)
@@ -428,6 +438,7 @@ func TestDisconnect(t *testing.T) {
 // TestUsersPage: an administrator adds users with and without Integrations
 // Management; they can sign in; a taken email is refused.
 func TestUsersPage(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", pa)
@@ -450,6 +461,7 @@ func TestUsersPage(t *testing.T) {
 // TestCustomService: a custom API-key service is validated, listed as a
 // marketplace tile, and connected with its key.
 func TestCustomService(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", pa)
@@ -473,6 +485,7 @@ func TestCustomService(t *testing.T) {
 // its tile, and its page shows the error with its resolution and the ways to
 // reconnect.
 func TestNeedsAttention(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, _, pa := a.user(nil, "ada@acme.test", true)
 	b := a.signedIn("ada@acme.test", pa)
@@ -506,6 +519,7 @@ func TestNeedsAttention(t *testing.T) {
 // signed in is refused on the spot, not sent through the sign-in page with
 // the code in its URL.
 func TestCallbackWithoutSession(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	b := a.client()
 	a.user(nil, "ada@acme.test", true)
@@ -523,6 +537,7 @@ var apiKeyRE = regexp.MustCompile(`id="api-key">(hrc_[A-Za-z0-9_-]+)<`)
 // shown once (no-store), works against the mounted API, is listed by its
 // prefix only, and stops working when deleted.
 func TestAPIKeys(t *testing.T) {
+	t.Parallel()
 	a := newApp(t)
 	_, tenant, pa := a.user(nil, "ada@acme.test", true)
 	_, _, pb := a.user(tenant, "bob@acme.test", false)
