@@ -618,3 +618,59 @@ func TestOnPostgres(t *testing.T) {
 		a.secrets.add(tok.Token)
 	}
 }
+
+// section returns the part of a connections page under the heading that
+// starts with h, up to the next heading.
+func section(body, h string) string {
+	i := strings.Index(body, "<h2>"+h)
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+4:]
+	if j := strings.Index(rest, "<h2>"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// TestSharedConnection: a connection set to "use credentials of login user"
+// is the owner's own; once a colleague authorises it with their own account,
+// it is listed as shared with them.
+func TestSharedConnection(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	_, tenant, pa := a.user(nil, "ada@acme.test", true)
+	_, _, pb := a.user(tenant, "bob@acme.test", true)
+	ada := a.signedIn("ada@acme.test", pa)
+	id, secret := a.selfClient("eu")
+	res := ada.post("/integrations/zoho_people/token", url.Values{"dc": {"eu"}, "client_id": {id}, "client_secret": {secret}, "code": {a.code(id)}, "per_user": {"yes"}})
+	wantStatus(t, res, http.StatusOK, ada.last)
+	connID := connectionLink.FindStringSubmatch(ada.last)[1]
+	refresh, access := a.sandboxTokens()
+	a.secrets.add(refresh[0].Token, access[0].Token)
+	if !mustConn(t, a, connID).PerUser {
+		t.Fatal("the connection does not use each user's credentials")
+	}
+
+	bob := a.signedIn("bob@acme.test", pb)
+	bob.get("/connections")
+	if !strings.Contains(section(bob.last, "Other connections"), connID) || strings.Contains(section(bob.last, "Shared with me"), connID) {
+		t.Errorf("before authorising, the connection is not among the others:\n%s", clip(bob.last))
+	}
+	bob.get("/connections/" + connID)
+	wantContains(t, bob.last, "Authorise with your own Zoho account", "Each user")
+	res = bob.post("/integrations/zoho_people/token", url.Values{"connection": {connID}, "client_secret": {secret}, "code": {a.code(id)}})
+	wantStatus(t, res, http.StatusOK, bob.last)
+	refresh, access = a.sandboxTokens()
+	for _, tok := range append(refresh, access...) {
+		a.secrets.add(tok.Token)
+	}
+	bob.get("/connections")
+	if !strings.Contains(section(bob.last, "Shared with me"), connID) {
+		t.Errorf("after authorising, the connection is not shared with Bob:\n%s", clip(bob.last))
+	}
+	ada.get("/connections")
+	if !strings.Contains(section(ada.last, "My connections"), connID) {
+		t.Errorf("the connection is not among Ada's own:\n%s", clip(ada.last))
+	}
+}

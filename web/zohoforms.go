@@ -89,6 +89,7 @@ func (f *zohoForm) zohoInput(r *http.Request, a *actor) connect.ZohoConnection {
 		DC:       strings.TrimSpace(r.PostFormValue("dc")),
 		ClientID: strings.TrimSpace(r.PostFormValue("client_id")),
 		Secret:   strings.TrimSpace(r.PostFormValue("client_secret")),
+		PerUser:  r.PostFormValue("per_user") == "yes",
 	}
 }
 
