@@ -121,10 +121,6 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "signin", &view{Title: "Sign in", Form: url.Values{"next": {safeNext(r.URL.Query().Get("next"))}}})
 }
 
-// dummyHash is compared against when the email is unknown, so that the
-// response time does not tell which emails have accounts.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone's"), bcrypt.MinCost)
-
 // signinSubmit checks the email and password, within the attempt limits.
 func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
@@ -142,7 +138,7 @@ func (s *Server) signinSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u == nil || hash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 		u = nil
 	} else if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		u = nil

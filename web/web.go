@@ -96,6 +96,10 @@ type Server struct {
 	limiter  *signinLimiter
 	setUp    atomic.Bool // a tenant exists: first-run setup is over
 	setupMux chan struct{}
+	// dummyHash is compared against when the email is unknown, at the cost
+	// of real hashes, so that the response time does not tell which emails
+	// have accounts.
+	dummyHash []byte
 }
 
 // New returns the web app.
@@ -132,6 +136,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s.limiter = newSigninLimiter(s.now)
+	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte(newToken()), s.cost); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
