@@ -59,6 +59,35 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request, a *actor) er
 	return nil
 }
 
+// userPermissions is POST /users/{id}/permissions: gives or takes away
+// Integrations Management. Nobody takes it from themselves, so a company
+// always keeps someone who can manage its connections.
+func (s *Server) userPermissions(w http.ResponseWriter, r *http.Request, a *actor) error {
+	u, err := s.store.User(r.Context(), a.Tenant.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	grant := r.PostFormValue("integrations") == "yes"
+	if !grant && u.ID == a.User.ID {
+		return s.renderUsers(w, r, a, http.StatusConflict, nil, &hrconnect.Error{Code: hrconnect.ECONFLICT,
+			Message:    "You cannot take Integrations Management away from yourself.",
+			Resolution: "Ask another user with the permission to do it, so that someone can always manage the connections."})
+	}
+	u.Permissions = nil
+	what := "Took Integrations Management away from "
+	if grant {
+		u.Permissions = []hrconnect.Permission{hrconnect.PermIntegrations}
+		what = "Gave Integrations Management to "
+	}
+	if err := s.store.UpdateUser(r.Context(), u); err != nil {
+		return err
+	}
+	s.audit(r, a, "user.updated", u.ID, what+u.Name+".")
+	s.flash(w, u.Name+"'s permissions are saved.")
+	seeOther(w, r, "/users")
+	return nil
+}
+
 // auditLog is GET /audit: who connected, changed, reconnected or removed
 // what, and when.
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, a *actor) error {

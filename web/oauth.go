@@ -59,6 +59,11 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request, a *acto
 	case in.Secret == "" && f.Reconnect == nil:
 		return fail(hrconnect.Invalid("client_secret", "Enter the Client Secret shown in Zoho's API Console next to the Client ID."))
 	}
+	if f.Reconnect == nil {
+		if err := s.checkNameFree(r, &in, f.ServiceName); err != nil {
+			return fail(err)
+		}
+	}
 	state, verifier := newToken(), zoho.NewCodeVerifier()
 	now := s.now()
 	p := &hrconnect.PendingAuthorization{

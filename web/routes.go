@@ -50,6 +50,7 @@ func (s *Server) routes() http.Handler {
 	// Administration.
 	mux.HandleFunc("GET /users", s.signedIn(s.userList))
 	mux.HandleFunc("POST /users", s.manager(s.userCreate))
+	mux.HandleFunc("POST /users/{id}/permissions", s.manager(s.userPermissions))
 	mux.HandleFunc("GET /audit", s.signedIn(s.auditLog))
 	mux.HandleFunc("GET /api-keys", s.signedIn(s.apiKeyList))
 	mux.HandleFunc("POST /api-keys", noStore(s.manager(s.apiKeyCreate)))

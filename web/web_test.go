@@ -237,6 +237,14 @@ func TestTokenForm(t *testing.T) {
 	b.get("/connections")
 	b.get("/audit")
 	wantContains(t, b.last, "connection.created", "ada")
+	// A second connection with the same name is refused before the code is
+	// spent at Zoho.
+	res = b.post("/integrations/zoho_people/token", url.Values{"dc": {"eu"}, "client_id": {id}, "client_secret": {secret}, "code": {a.code(id)}})
+	wantStatus(t, res, http.StatusUnprocessableEntity, b.last)
+	wantContains(t, b.last, "There is already a connection called Zoho People", "another name")
+	if refresh, _ := a.sandboxTokens(); len(refresh) != 1 {
+		t.Errorf("%d refresh tokens issued after a refused duplicate, want 1", len(refresh))
+	}
 	// Reloading the form shows nothing of the previous exchange.
 	b.get("/integrations/zoho_people/token")
 	for _, s := range a.secrets.all() {
@@ -456,6 +464,21 @@ func TestUsersPage(t *testing.T) {
 	wantStatus(t, res, http.StatusForbidden, bob.last)
 	b.get("/audit")
 	wantContains(t, b.last, "user.created", "without Integrations Management")
+
+	// Ada gives Bob the permission; nobody takes it from themselves.
+	bobUser, _, err := a.db.UserByEmail(testContext(t), "bob@acme.test")
+	must(t, err)
+	res = b.post("/users/"+bobUser.ID+"/permissions", url.Values{"integrations": {"yes"}})
+	wantStatus(t, res, http.StatusSeeOther, b.last)
+	res = bob.post("/users/"+bobUser.ID+"/permissions", url.Values{"integrations": {"no"}})
+	wantStatus(t, res, http.StatusConflict, bob.last)
+	wantContains(t, bob.last, "cannot take Integrations Management away from yourself")
+	res = bob.post("/users", url.Values{"name": {"Cy"}, "email": {"cy@acme.test"}, "password": {pw}})
+	wantStatus(t, res, http.StatusSeeOther, bob.last)
+	// Another tenant's user cannot be changed.
+	eveUser, _, _ := a.user(nil, "eve@evil.test", false)
+	res = b.post("/users/"+eveUser.ID+"/permissions", url.Values{"integrations": {"yes"}})
+	wantStatus(t, res, http.StatusNotFound, b.last)
 }
 
 // TestCustomService: a custom API-key service is validated, listed as a

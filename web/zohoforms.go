@@ -122,7 +122,10 @@ func (s *Server) enableSubmit(w http.ResponseWriter, r *http.Request, a *actor) 
 	if f.Reconnect != nil {
 		c, _, err = s.conns.Reauthorize(r.Context(), a.Tenant.ID, f.Reconnect.ID, a.User.ID, strings.TrimSpace(r.PostFormValue("client_secret")), "", "", "", refresh)
 	} else {
-		c, err = s.conns.ConnectWithRefreshToken(r.Context(), f.zohoInput(r, a), refresh)
+		in := f.zohoInput(r, a)
+		if err = s.checkNameFree(r, &in, f.ServiceName); err == nil {
+			c, err = s.conns.ConnectWithRefreshToken(r.Context(), in, refresh)
+		}
 	}
 	if err != nil {
 		v := &view{Title: f.title("Enable this Integration"), Nav: "integrations", Actor: a, Form: f.formValues(r), Data: f}
@@ -144,6 +147,28 @@ func (s *Server) connected(w http.ResponseWriter, r *http.Request, a *actor, c *
 		s.flash(w, c.Name+" is connected.")
 	}
 	seeOther(w, r, "/connections/"+c.ID)
+}
+
+// checkNameFree refuses, before anything is sent to Zoho, a new connection
+// whose name (as a link name) is taken in the tenant: finding out after the
+// code exchange would waste the code and leave a refresh token behind.
+func (s *Server) checkNameFree(r *http.Request, in *connect.ZohoConnection, serviceName string) error {
+	name := in.Name
+	if name == "" {
+		name = serviceName
+	}
+	link := connect.LinkNameFrom(name)
+	c, err := s.store.ConnectionByLinkName(r.Context(), in.TenantID, link)
+	switch hrconnect.ErrorCode(err) {
+	case hrconnect.ENOTFOUND:
+		return nil
+	case "":
+		return &hrconnect.Error{Code: hrconnect.EINVALID, Field: "name",
+			Message:    "There is already a connection called " + c.Name + ".",
+			Resolution: "Give this one another name (such as \"" + serviceName + " " + strings.ToUpper(in.DC) + "\"), or reconnect the existing one from its page."}
+	default:
+		return err
+	}
 }
 
 // zohoField names the form field a refusal by Zoho is about, for errors
@@ -192,7 +217,10 @@ func (s *Server) tokenSubmit(w http.ResponseWriter, r *http.Request, a *actor) e
 	if f.Reconnect != nil {
 		c, issued, err = s.conns.Reauthorize(r.Context(), a.Tenant.ID, f.Reconnect.ID, a.User.ID, strings.TrimSpace(r.PostFormValue("client_secret")), code, "", "", "")
 	} else {
-		c, issued, err = s.conns.ConnectWithCode(r.Context(), f.zohoInput(r, a), code, "", "")
+		in := f.zohoInput(r, a)
+		if err = s.checkNameFree(r, &in, f.ServiceName); err == nil {
+			c, issued, err = s.conns.ConnectWithCode(r.Context(), in, code, "", "")
+		}
 	}
 	if err != nil {
 		v := &view{Title: f.title("Generate tokens"), Nav: "integrations", Actor: a, Form: f.formValues(r), Data: f}
