@@ -697,3 +697,25 @@ func TestSharedConnection(t *testing.T) {
 		t.Errorf("the connection is not among Ada's own:\n%s", clip(ada.last))
 	}
 }
+
+// TestInternalError: a failure of the database is a 500 page that says
+// nothing of its cause, which goes to the log instead.
+func TestInternalError(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	_, _, pa := a.user(nil, "ada@acme.test", true)
+	b := a.signedIn("ada@acme.test", pa)
+	b.get("/integrations") // first-run is over, remembered
+	must(t, a.db.Close())
+	res := b.get("/integrations")
+	wantStatus(t, res, http.StatusInternalServerError, b.last)
+	wantContains(t, b.last, "Something went wrong on our side")
+	for _, leak := range []string{"sql", "closed", "database"} {
+		if strings.Contains(strings.ToLower(b.last), leak) {
+			t.Errorf("the 500 page mentions %q", leak)
+		}
+	}
+	if !strings.Contains(a.logs.String(), `"msg":"request failed"`) {
+		t.Error("the internal error was not logged")
+	}
+}
