@@ -296,6 +296,20 @@ func TestBrowserConnectWithZoho(t *testing.T) {
 	for _, tok := range append(refresh, access...) {
 		a.secrets.add(tok.Token)
 	}
+
+	// Disconnect: the box must be ticked; then the token is revoked at Zoho.
+	do(t, tab, "disconnect",
+		chromedp.Click(css("#confirm")),
+		chromedp.Click(css("#disconnect")),
+		chromedp.WaitVisible(css("#state-zoho_people")),
+	)
+	if got := text(t, tab, "#state-zoho_people"); got != "Not connected" {
+		t.Errorf("after disconnecting the tile says %q", got)
+	}
+	if refresh, _ := a.sandboxTokens(); !refresh[0].Revoked {
+		t.Error("disconnecting did not revoke the refresh token at Zoho")
+	}
+	shot(t, tab, "04-disconnected")
 }
 
 // TestBrowserTokenFormErrors: a wrong code, the wrong data centre and a

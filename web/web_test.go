@@ -157,6 +157,12 @@ func TestCrossSitePostRefused(t *testing.T) {
 	if len(conns) != 0 {
 		t.Errorf("a cross-site POST made %d connections", len(conns))
 	}
+	// The REST API takes no cookies, so it is not held to the check (its key
+	// is what it checks).
+	res = b.post("/api/v1/connections", url.Values{})
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a keyless cross-site POST to the REST API: %d %s, want the API's own 401", res.StatusCode, b.last)
+	}
 	// The same request from the site itself works.
 	b.hdr = http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {a.url}}
 	res = b.post("/integrations/zoho_people/token", form)
