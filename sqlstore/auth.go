@@ -16,6 +16,8 @@ import (
 // users, sessions and pending "Connect with Zoho" authorisations. The API
 // keys and the audit log are in apikeys.go and audit.go.
 
+var _ hrconnect.AuthStore = (*DB)(nil)
+
 // TenantCount returns how many tenants exist; zero means the first-run setup
 // has not been done.
 func (db *DB) TenantCount(ctx context.Context) (int, error) {
