@@ -154,7 +154,22 @@ func (s *Server) Handler() http.Handler {
 	// Authorization header, never with a cookie, so a cross-site request
 	// carries no credentials of the victim: there is nothing to forge.
 	csrf.AddInsecureBypassPattern("/api/v1/")
-	return s.logRequests(csrf.Handler(s.routes()))
+	return s.logRequests(csrf.Handler(limitForms(s.routes())))
+}
+
+// maxForm caps the body of a page's form: the largest, a custom service's
+// definition, is well under it.
+const maxForm = 64 << 10
+
+// limitForms caps the request body of every page (the REST API sets its own
+// limits), so that a huge POST cannot make the server buffer it.
+func limitForms(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusRecorder remembers the status a handler wrote.
