@@ -17,6 +17,7 @@ import (
 	"hrconnect/api"
 	"hrconnect/connect"
 	"hrconnect/internal/logging"
+	"hrconnect/onboard"
 	"hrconnect/sandbox"
 	"hrconnect/web"
 	"hrconnect/zoho"
@@ -124,8 +125,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	// Transfers (hires into Zoho People) and the daily check of idle
+	// connections run on River, in the default queue.
+	hires := onboard.NewService(db, tokens, zc, onboard.Config{Logger: log.With("component", "onboard")})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &connect.CheckIdleWorker{Service: conns, Tenants: db})
+	river.AddWorker(workers, hires.Worker())
 	jobs, err := db.NewRiverClient(&river.Config{
 		Logger:       log.With("component", "river"),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
@@ -135,6 +140,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	hires.SetRiver(jobs)
 	// River gets a context that the signal does not cancel: cancelling it
 	// would stop jobs mid-way, where Stop below lets them finish.
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
