@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,7 +117,8 @@ func TestSigninRateLimit(t *testing.T) {
 	// A stopped clock: no attempt comes back while the test runs, however
 	// slow the machine.
 	start := time.Now()
-	a := newApp(t, func(d *web.Deps) { d.Now = func() time.Time { return start } })
+	var offset atomic.Int64
+	a := newApp(t, func(d *web.Deps) { d.Now = func() time.Time { return start.Add(time.Duration(offset.Load())) } })
 	_, _, password := a.user(nil, "ada@acme.test", true)
 	b := a.client()
 	for i := range 5 {
@@ -135,6 +137,11 @@ func TestSigninRateLimit(t *testing.T) {
 	_, _, p2 := a.user(nil, "bob@globex.test", true)
 	res = b.post("/signin", url.Values{"email": {"bob@globex.test"}, "password": {p2}})
 	wantStatus(t, res, http.StatusTooManyRequests, b.last)
+
+	// A minute later, as the message says, the right password works.
+	offset.Store(int64(time.Minute))
+	res = b.post("/signin", url.Values{"email": {"ada@acme.test"}, "password": {password}})
+	wantStatus(t, res, http.StatusSeeOther, b.last)
 }
 
 // TestCrossSitePostRefused: a POST a browser marks as cross-site, or whose
