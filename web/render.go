@@ -44,8 +44,12 @@ var templateFuncs = template.FuncMap{
 	},
 	// dict2 passes a page's view and a Zoho form to the shared form parts.
 	"dict2": func(v *view, f *zohoForm) map[string]any { return map[string]any{"V": v, "F": f} },
-	// field returns the error about one form field, or nil.
-	"field": func(fields map[string]*hrconnect.Error, name string) *hrconnect.Error { return fields[name] },
+	// fe gives the "fielderr" template the error about one form field (or
+	// nil) with the field's name, which names the message's id: the field's
+	// aria-describedby points at it.
+	"fe": func(fields map[string]*hrconnect.Error, name string) map[string]any {
+		return map[string]any{"Name": name, "E": fields[name]}
+	},
 }
 
 func parsePages() (*pages, error) {

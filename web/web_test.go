@@ -294,18 +294,19 @@ func TestTokenFormErrors(t *testing.T) {
 	a.secrets.add("1000.not-a-real-code")
 
 	cases := []struct {
-		name string
-		form url.Values
-		want string
+		name  string
+		form  url.Values
+		want  string
+		field string // the field the message is shown at
 	}{
 		{"wrong code", url.Values{"dc": {"eu"}, "client_id": {id}, "client_secret": {secret}, "code": {"1000.not-a-real-code"}},
-			"Start the connection again and complete it promptly"},
+			"Start the connection again and complete it promptly", "code"},
 		{"wrong data centre", url.Values{"dc": {"us"}, "client_id": {id}, "client_secret": {secret}, "code": {a.code(id)}},
-			"registered in the data centre chosen here"},
+			"registered in the data centre chosen here", "client_secret"},
 		{"wrong secret", url.Values{"dc": {"eu"}, "client_id": {id}, "client_secret": {secret + "x"}, "code": {a.code(id)}},
-			"Check both in the Zoho API Console"},
+			"Check both in the Zoho API Console", "client_secret"},
 		{"no code", url.Values{"dc": {"eu"}, "client_id": {id}, "client_secret": {secret}},
-			"Enter the authorisation code"},
+			"Enter the authorisation code", "code"},
 	}
 	a.secrets.add(secret + "x")
 	for _, c := range cases {
@@ -313,7 +314,7 @@ func TestTokenFormErrors(t *testing.T) {
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Errorf("%s: status %d, want 422", c.name, res.StatusCode)
 		}
-		wantContains(t, b.last, c.want, `class="field-error"`)
+		wantContains(t, b.last, c.want, `<p class="field-error" id="`+c.field+`-error">`, `aria-describedby="`+c.field+`-error"`)
 		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("%s: Cache-Control %q", c.name, cc)
 		}
