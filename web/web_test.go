@@ -405,8 +405,10 @@ func TestWithoutIntegrationsManagement(t *testing.T) {
 	if strings.Contains(bob.last, `id="disconnect"`) {
 		t.Error("the disconnect button is offered without the permission")
 	}
-	bob.get("/integrations/zoho_people/token")
-	wantContains(t, bob.last, `id="readonly"`)
+	for _, form := range []string{"token", "enable", "authorize"} {
+		bob.get("/integrations/zoho_people/" + form)
+		wantContains(t, bob.last, `id="readonly"`, `<fieldset class="plain" disabled>`)
+	}
 
 	id, secret := a.selfClient("eu")
 	posts := map[string]url.Values{
