@@ -739,3 +739,19 @@ func TestInternalError(t *testing.T) {
 		t.Error("the internal error was not logged")
 	}
 }
+
+// TestSessionExpires: a session past its lifetime no longer signs anyone in.
+func TestSessionExpires(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, func(d *web.Deps) { d.SessionTTL = 50 * time.Millisecond })
+	_, _, pa := a.user(nil, "ada@acme.test", true)
+	b := a.signedIn("ada@acme.test", pa)
+	time.Sleep(100 * time.Millisecond)
+	res := b.get("/integrations")
+	wantStatus(t, res, http.StatusSeeOther, b.last)
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/signin?next=") {
+		t.Errorf("an expired session went to %q, want the sign-in page", loc)
+	}
+	res = b.post("/users", url.Values{"name": {"X"}})
+	wantStatus(t, res, http.StatusUnauthorized, b.last)
+}
