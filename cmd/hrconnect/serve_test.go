@@ -123,8 +123,10 @@ func TestServeSandbox(t *testing.T) {
 			t.Errorf("a log line is not JSON: %q", line)
 		}
 	}
-	if !strings.Contains(stderr.String(), `"msg":"serving"`) {
-		t.Errorf("no serving line in the log: %s", stderr.String())
+	for _, want := range []string{`"msg":"serving"`, `"msg":"River client started"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("no %s line in the log: %s", want, stderr.String())
+		}
 	}
 }
 
