@@ -290,10 +290,13 @@ func (a *app) selfClient(dc string) (id, secret string) {
 	return c.ClientID, c.ClientSecret
 }
 
-// code generates a Self Client code.
-func (a *app) code(clientID string) string {
+// code generates a Self Client code for Zoho People.
+func (a *app) code(clientID string) string { return a.codeFor(clientID, "ZOHOPEOPLE.forms.ALL") }
+
+// codeFor generates a Self Client code for the scope.
+func (a *app) codeFor(clientID, scope string) string {
 	var raw map[string]string
-	a.sandboxJSON("/_sandbox/self-client/code", map[string]any{"client_id": clientID, "scope": "ZOHOPEOPLE.forms.ALL", "duration_minutes": 10, "description": "test"}, &raw)
+	a.sandboxJSON("/_sandbox/self-client/code", map[string]any{"client_id": clientID, "scope": scope, "duration_minutes": 10, "description": "test"}, &raw)
 	a.secrets.add(raw["code"])
 	return raw["code"]
 }

@@ -755,3 +755,26 @@ func TestSessionExpires(t *testing.T) {
 	res = b.post("/users", url.Values{"name": {"X"}})
 	wantStatus(t, res, http.StatusUnauthorized, b.last)
 }
+
+// TestZohoRecruit: Zoho Recruit connects through the same token form, with
+// its own scope, and its tile turns Connected while People's does not.
+func TestZohoRecruit(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	_, _, pa := a.user(nil, "ada@acme.test", true)
+	b := a.signedIn("ada@acme.test", pa)
+	res := b.get("/integrations/zoho_recruit/token")
+	wantStatus(t, res, http.StatusOK, b.last)
+	wantContains(t, b.last, "ZohoRecruit.modules.candidate.ALL")
+	id, secret := a.selfClient("in")
+	res = b.post("/integrations/zoho_recruit/token", url.Values{"dc": {"in"}, "client_id": {id}, "client_secret": {secret}, "code": {a.codeFor(id, "ZohoRecruit.modules.candidate.ALL")}})
+	wantStatus(t, res, http.StatusOK, b.last)
+	refresh, access := a.sandboxTokens()
+	a.secrets.add(refresh[0].Token, access[0].Token)
+	connID := connectionLink.FindStringSubmatch(b.last)[1]
+	if c := mustConn(t, a, connID); c.Service != hrconnect.ServiceZohoRecruit || c.DataCentre != "in" {
+		t.Errorf("connection %+v", c)
+	}
+	b.get("/integrations")
+	wantContains(t, b.last, `id="state-zoho_recruit">Connected`, `id="state-zoho_people">Not connected`)
+}
