@@ -246,6 +246,7 @@ type employee struct {
 	ID        string            `json:"id"`
 	Fields    map[string]string `json:"fields"`
 	IsNonUser bool              `json:"is_non_user"`
+	AddedTime time.Time         `json:"added_time"`
 }
 
 type sandboxState struct {
@@ -372,20 +373,24 @@ func inState(s hrconnect.TransferState) func(*hrconnect.Transfer) bool {
 }
 
 // clockRunner moves the sandbox clock forward at speed times real time
-// until stopped, for tests where minutes of Zoho's time must pass.
+// until stopped, for tests where minutes of Zoho's time must pass. Each step
+// adds what real time added since the last, times speed-1, so a busy
+// machine slows the steps but not the clock's pace.
 func clockRunner(sb *sandbox.Server, speed int) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		tick := 5 * time.Millisecond
+		last := time.Now()
 		for {
 			select {
 			case <-done:
 				return
-			case <-time.After(tick):
-				sb.Advance(time.Duration(speed-1) * tick)
+			case <-time.After(2 * time.Millisecond):
+				now := time.Now()
+				sb.Advance(time.Duration(speed-1) * now.Sub(last))
+				last = now
 			}
 		}
 	}()

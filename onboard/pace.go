@@ -30,10 +30,14 @@ type pacer struct {
 }
 
 func newPacer(perMinute float64, burst int, now func() time.Time) *pacer {
-	return &pacer{perMinute: perMinute, burst: burst, now: now, step: 100 * time.Millisecond, limiters: map[string]*rate.Limiter{}}
+	return &pacer{perMinute: perMinute, burst: burst, now: now, step: 25 * time.Millisecond, limiters: map[string]*rate.Limiter{}}
 }
 
-func (p *pacer) limiter(key string) *rate.Limiter {
+// reserve takes key's next slot unless it is more than maxWait away, and
+// returns when it is due, or how far ahead it is. The clock is read under
+// the lock: a limiter handed times out of order counts the interval between
+// them twice, and grants slots it does not have.
+func (p *pacer) reserve(key string, maxWait time.Duration) (due time.Time, ahead time.Duration, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := p.limiters[key]
@@ -41,29 +45,35 @@ func (p *pacer) limiter(key string) *rate.Limiter {
 		l = rate.NewLimiter(rate.Limit(p.perMinute/60), p.burst)
 		p.limiters[key] = l
 	}
-	return l
+	now := p.now()
+	if short := 1 - l.TokensAt(now); short > 0 {
+		if ahead := time.Duration(short / float64(l.Limit()) * float64(time.Second)); ahead > maxWait {
+			return time.Time{}, ahead, false
+		}
+	}
+	r := l.ReserveN(now, 1)
+	if !r.OK() {
+		return time.Time{}, maxWait, false
+	}
+	return now.Add(r.DelayFrom(now)), 0, true
 }
 
 // wait takes the next insert slot of connection key. When the slot is more
-// than maxWait away it gives the slot back and returns how long to wait, so
-// that the caller can snooze its job rather than hold a worker; otherwise it
+// than maxWait away it takes nothing and returns how long to wait, so that
+// the caller can snooze its job rather than hold a worker; otherwise it
 // waits for the slot and returns 0.
+//
+// A slot once taken is never given back, not even when ctx ends: a slot
+// lost errs on the side of the threshold, and a job further back in line
+// takes no slot at all, so there is nothing to give back.
 func (p *pacer) wait(ctx context.Context, key string, maxWait time.Duration) (time.Duration, error) {
 	if p.perMinute <= 0 {
 		return 0, nil // pacing off
 	}
-	l := p.limiter(key)
-	now := p.now()
-	r := l.ReserveN(now, 1)
-	if !r.OK() {
-		return maxWait, nil
+	due, ahead, ok := p.reserve(key, maxWait)
+	if !ok {
+		return ahead, nil
 	}
-	delay := r.DelayFrom(now)
-	if delay > maxWait {
-		r.CancelAt(now)
-		return delay, nil
-	}
-	due := now.Add(delay)
 	for {
 		left := due.Sub(p.now())
 		if left <= 0 {
@@ -73,7 +83,6 @@ func (p *pacer) wait(ctx context.Context, key string, maxWait time.Duration) (ti
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			r.CancelAt(p.now())
 			return 0, ctx.Err()
 		case <-t.C:
 		}

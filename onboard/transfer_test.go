@@ -1,7 +1,6 @@
 package onboard_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -244,10 +243,4 @@ func TestZohoRefusalFails(t *testing.T) {
 	if !strings.Contains(f.LastError, "Shirt_Size") || f.Resolution == "" || !strings.Contains(f.Reply, "7013") {
 		t.Fatalf("failure: %q / %q / %q", f.LastError, f.Resolution, f.Reply)
 	}
-}
-
-// isJobCancel reports whether err cancels the job.
-func isJobCancel(err error) bool {
-	var c *river.JobCancelError
-	return errors.As(err, &c)
 }

@@ -1,0 +1,188 @@
+package onboard_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"hrconnect"
+	"hrconnect/sqlstore"
+)
+
+// One insert in five answered with HTTP 5xx, and latency on the rest: every
+// transfer ends succeeded, and no employee is created twice.
+func TestFlakyZohoStillOnce(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(testing.TB) *sqlstore.DB) {
+		e := newEnv(t, open(t), options{cfg: testConfig()})
+		e.fault(map[string]any{"endpoint": "people.insertRecord", "kind": "status", "status": 503, "rate": 0.2, "seed": 7})
+		e.fault(map[string]any{"endpoint": "people.insertRecord", "kind": "latency", "latency_ms": 20, "rate": 0.5})
+		const n = 40
+		trs := e.hireMany(n)
+		done := e.waitFor(trs, 60*time.Second, inState(hrconnect.TransferSucceeded))
+
+		st := e.state()
+		counts := byEmployeeID(st.employees())
+		if len(counts) != n {
+			t.Fatalf("%d distinct employees, want %d", len(counts), n)
+		}
+		for id, c := range counts {
+			if c != 1 {
+				t.Errorf("employee %s exists %d times", id, c)
+			}
+		}
+		retried := 0
+		for _, tr := range done {
+			if tr.ZohoRecordID == "" {
+				t.Errorf("transfer %s succeeded without a record ID", tr.ID)
+			}
+			if tr.Attempts > 1 {
+				retried++
+			}
+		}
+		if retried == 0 || st.Calls["people.insertRecord"] <= n {
+			t.Fatalf("no transfer was retried (%d inserts for %d hires): the fault did not bite", st.Calls["people.insertRecord"], n)
+		}
+		t.Logf("%d hires, %d inserts, %d lookups, %d transfers retried", n, st.Calls["people.insertRecord"], st.Calls["people.getRecords"], retried)
+	})
+}
+
+// A refresh token revoked at Zoho: transfers wait for a reconnect instead
+// of failing, without a storm of refreshes, and finish by themselves once a
+// person reconnects the account with a new code.
+func TestRevokedConnectionParksTransfers(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(testing.TB) *sqlstore.DB) {
+		e := newEnv(t, open(t), options{cfg: testConfig()})
+		e.fault(map[string]any{"endpoint": "accounts.token", "kind": "revoke", "refresh_token": e.issued.RefreshToken, "count": 1})
+		e.sb.Advance(time.Hour) // the cached token expires: the next use refreshes
+		before := e.state().Calls["accounts.token"]
+
+		const n = 10
+		trs := e.hireMany(n)
+		waiting := e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferWaitingReconnect))
+		if !strings.Contains(waiting[0].LastError, "reconnect") {
+			t.Fatalf("waiting transfer says %q", waiting[0].LastError)
+		}
+		time.Sleep(time.Second) // many snoozes' worth
+		st := e.state()
+		if calls := st.Calls["accounts.token"] - before; calls != 1 {
+			t.Fatalf("%d token calls while the connection is revoked, want 1", calls)
+		}
+		if st.Calls["people.insertRecord"] != 0 || len(st.employees()) != 0 {
+			t.Fatalf("inserts without a token: %v", st.Calls)
+		}
+		e.waitFor(trs, time.Second, inState(hrconnect.TransferWaitingReconnect))
+
+		c, _, err := e.conns.Reauthorize(e.ctx, e.tenant.ID, e.conn.ID, e.user.ID, "", e.newCode(e.conn.ClientID), "", "", "")
+		if err != nil {
+			t.Fatalf("Reauthorize: %v", err)
+		}
+		if c.Status != hrconnect.StatusConnected {
+			t.Fatalf("connection after reconnecting: %s", c.Status)
+		}
+		e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferSucceeded))
+		if got := byEmployeeID(e.state().employees()); len(got) != n {
+			t.Fatalf("%d employees, want %d", len(got), n)
+		}
+		log, _ := e.db.TransferAttempts(e.ctx, e.tenant.ID, trs[0].ID)
+		if len(log) != 2 || log[0].Outcome != string(hrconnect.TransferWaitingReconnect) || log[1].Outcome != "succeeded" {
+			t.Fatalf("log: %+v (waiting once, then succeeded)", log)
+		}
+	})
+}
+
+// Zoho People's lock-out (7209): every transfer of the connection waits
+// until it ends, no insert is sent during the lock, and all succeed after.
+func TestLockoutIsWaitedOut(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(testing.TB) *sqlstore.DB) {
+		e := newEnv(t, open(t), options{cfg: testConfig()})
+		e.fault(map[string]any{"endpoint": "people.insertRecord", "kind": "lockout", "count": 1})
+
+		const n = 10
+		trs := e.hireMany(n)
+		waiting := e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferWaitingLockout))
+		if !strings.Contains(waiting[0].LastError, "locked") {
+			t.Fatalf("waiting transfer says %q", waiting[0].LastError)
+		}
+		until, err := e.db.ConnectionBlockedUntil(e.ctx, e.tenant.ID, e.conn.ID)
+		must(t, err)
+		if d := until.Sub(e.sb.Now()); d < 4*time.Minute || d > 5*time.Minute {
+			t.Fatalf("connection blocked for %s, want Zoho's five minutes", d)
+		}
+		during := e.state().Calls
+		time.Sleep(time.Second) // many snoozes' worth
+		after := e.state().Calls
+		for _, ep := range []string{"people.insertRecord", "people.getRecords"} {
+			if after[ep] != during[ep] {
+				t.Fatalf("%d %s calls during the lock-out", after[ep]-during[ep], ep)
+			}
+		}
+		if during["people.insertRecord"] > n {
+			t.Fatalf("%d inserts for %d hires before the lock was known", during["people.insertRecord"], n)
+		}
+
+		e.sb.Advance(5*time.Minute + time.Second)
+		e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferSucceeded))
+		got := byEmployeeID(e.state().employees())
+		if len(got) != n {
+			t.Fatalf("%d employees, want %d", len(got), n)
+		}
+		for id, c := range got {
+			if c != 1 {
+				t.Errorf("employee %s exists %d times", id, c)
+			}
+		}
+	})
+}
+
+// A burst of hires runs at the pace of the connection's limiter, just under
+// Zoho People's threshold of 100 inserts a minute: it never trips the
+// lock-out, and it is not much slower than the threshold allows. Minutes of
+// Zoho's time pass on the sandbox clock, run 8 times faster than real time
+// (slow enough for the pipeline under the race detector to keep up).
+func TestBurstRunsAtThreshold(t *testing.T) {
+	cfg := testConfig()
+	cfg.InsertsPerMinute = 95
+	cfg.MaxPaceWait = 15 * time.Second // of the sandbox's time: lets the workers queue for slots
+	e := newEnv(t, openSQLite(t), options{cfg: cfg, maxWorkers: 20})
+	const n = 180 // two minutes at the threshold
+	trs := e.hireMany(n)
+	stop := clockRunner(e.sb, 8)
+	done := e.waitFor(trs, 60*time.Second, func(t *hrconnect.Transfer) bool { return t.State.Done() })
+	stop()
+
+	for _, tr := range done {
+		if tr.State != hrconnect.TransferSucceeded {
+			t.Fatalf("transfer %s is %s: %s", tr.ID, tr.State, tr.LastError)
+		}
+	}
+	st := e.state()
+	if st.Calls["people.insertRecord"] != n {
+		t.Fatalf("%d inserts for %d hires: some were refused (7209) and retried", st.Calls["people.insertRecord"], n)
+	}
+	until, err := e.db.ConnectionBlockedUntil(context.Background(), e.tenant.ID, e.conn.ID)
+	must(t, err)
+	if !until.IsZero() {
+		t.Fatal("the connection was locked out")
+	}
+	// The insert times, on Zoho's clock: the busiest minute, and the pace.
+	var added []time.Time
+	for _, em := range st.employees() {
+		added = append(added, em.AddedTime)
+	}
+	slices.SortFunc(added, time.Time.Compare)
+	busiest := 0
+	for i, j := 0, 0; j < len(added); j++ {
+		for added[j].Sub(added[i]) >= time.Minute {
+			i++
+		}
+		busiest = max(busiest, j-i+1)
+	}
+	span := added[len(added)-1].Sub(added[0])
+	perMinute := float64(len(added)-1) / span.Minutes()
+	t.Logf("%d hires in %.1f sandbox minutes: %.1f inserts a minute, at most %d in any minute", n, span.Minutes(), perMinute, busiest)
+	if busiest > 100 || busiest < 85 {
+		t.Fatalf("the busiest minute had %d inserts; want the threshold's pace: 85 to 100", busiest)
+	}
+}
