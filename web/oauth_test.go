@@ -71,7 +71,7 @@ func TestConnectWithZoho(t *testing.T) {
 
 	res := b.get("/integrations/zoho_people/authorize")
 	wantStatus(t, res, http.StatusOK, b.last)
-	wantContains(t, b.last, a.url+web.CallbackPath)
+	wantContains(t, b.last, a.url+web.CallbackPath, a.sbURL+"/console/clients/new?type=web")
 
 	auth := b.startRedirect("eu", id, secret)
 	q := auth.Query()
