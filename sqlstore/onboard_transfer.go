@@ -35,18 +35,25 @@ func transferNotFound(id string) error {
 // created it, in which case the caller queues its job in the same tx so
 // that neither is lost.
 func (db *DB) MoveApplicationTx(ctx context.Context, tx *sql.Tx, tenantID, applicationID, stageID, actorID string) (*hrconnect.Application, *hrconnect.Transfer, bool, error) {
-	app, err := application(ctx, tx, tenantID, applicationID)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	if err := stageOfPost(ctx, tx, tenantID, app.JobPostID, stageID); err != nil {
-		return nil, nil, false, err
-	}
-	st := &hrconnect.Stage{}
-	err = tx.QueryRowContext(ctx, `SELECT tenant_id, id, workflow_id, position, name, connection_id FROM stages WHERE tenant_id = $1 AND id = $2`,
-		tenantID, stageID).Scan(&st.TenantID, &st.ID, &st.WorkflowID, &st.Position, &st.Name, &st.ConnectionID)
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("read stage: %w", err)
+	// One query reads the application and checks that the stage belongs to
+	// its post's workflow; the error path asks again to say which is wrong.
+	var connID string
+	row := tx.QueryRowContext(ctx, `SELECT `+prefixColumns("a.", applicationColumns)+`, s.connection_id
+		FROM applications a
+		JOIN job_posts p ON p.tenant_id = a.tenant_id AND p.id = a.job_post_id
+		JOIN stages s ON s.tenant_id = p.tenant_id AND s.workflow_id = p.workflow_id AND s.id = $3
+		WHERE a.tenant_id = $1 AND a.id = $2`, tenantID, applicationID, stageID)
+	app := &hrconnect.Application{}
+	err := row.Scan(&app.TenantID, &app.ID, &app.ApplicantID, &app.JobPostID, &app.StageID,
+		timeDest(&app.CreatedAt), timeDest(&app.UpdatedAt), &connID)
+	if errors.Is(err, sql.ErrNoRows) {
+		a, err := application(ctx, tx, tenantID, applicationID)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return nil, nil, false, stageOfPost(ctx, tx, tenantID, a.JobPostID, stageID)
+	} else if err != nil {
+		return nil, nil, false, fmt.Errorf("read application: %w", err)
 	}
 	now := truncTime(db.now())
 	if _, err := tx.ExecContext(ctx, `UPDATE applications SET stage_id = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`,
@@ -54,13 +61,13 @@ func (db *DB) MoveApplicationTx(ctx context.Context, tx *sql.Tx, tenantID, appli
 		return nil, nil, false, fmt.Errorf("move application: %w", err)
 	}
 	app.StageID, app.UpdatedAt = stageID, now
-	if st.ConnectionID == "" {
+	if connID == "" {
 		return app, nil, false, nil
 	}
 
 	t := &hrconnect.Transfer{
 		ID: newID("trf"), TenantID: tenantID, ApplicationID: applicationID, ApplicantID: app.ApplicantID,
-		ConnectionID: st.ConnectionID, ActorID: actorID, State: hrconnect.TransferPending, CreatedAt: now, UpdatedAt: now,
+		ConnectionID: connID, ActorID: actorID, State: hrconnect.TransferPending, CreatedAt: now, UpdatedAt: now,
 	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO transfers (tenant_id, id, application_id, applicant_id, connection_id, actor_id, state, created_at, updated_at)
@@ -76,7 +83,7 @@ func (db *DB) MoveApplicationTx(ctx context.Context, tx *sql.Tx, tenantID, appli
 		return app, t, true, nil
 	}
 	t, err = scanTransfer(tx.QueryRowContext(ctx, `SELECT `+transferColumns+` FROM transfers
-		WHERE tenant_id = $1 AND application_id = $2 AND connection_id = $3`, tenantID, applicationID, st.ConnectionID))
+		WHERE tenant_id = $1 AND application_id = $2 AND connection_id = $3`, tenantID, applicationID, connID))
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("read transfer: %w", err)
 	}
