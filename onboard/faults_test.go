@@ -2,10 +2,13 @@ package onboard_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"hrconnect"
 	"hrconnect/sqlstore"
@@ -88,6 +91,18 @@ func TestRevokedConnectionParksTransfers(t *testing.T) {
 		log, _ := e.db.TransferAttempts(e.ctx, e.tenant.ID, trs[0].ID)
 		if len(log) != 2 || log[0].Outcome != string(hrconnect.TransferWaitingReconnect) || log[1].Outcome != "succeeded" {
 			t.Fatalf("log: %+v (waiting once, then succeeded)", log)
+		}
+		// The snoozes spent none of the jobs' attempts.
+		jobs, err := e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer").First(100))
+		must(t, err)
+		for _, j := range jobs.Jobs {
+			var meta struct {
+				Snoozes int `json:"snoozes"`
+			}
+			_ = json.Unmarshal(j.Metadata, &meta)
+			if j.Attempt != 1 || meta.Snoozes < 2 {
+				t.Errorf("job %d: attempt %d after %d snoozes; snoozes must not count as attempts", j.ID, j.Attempt, meta.Snoozes)
+			}
 		}
 	})
 }
