@@ -244,3 +244,25 @@ func TestZohoRefusalFails(t *testing.T) {
 		t.Fatalf("failure: %q / %q / %q", f.LastError, f.Resolution, f.Reply)
 	}
 }
+
+// The move and the transfer's job are one transaction: when the job cannot
+// be queued, the application stays where it was and no transfer exists.
+func TestMoveIsAtomic(t *testing.T) {
+	cfg := testConfig()
+	cfg.Queue = "not a valid queue name!"
+	e := newEnv(t, openSQLite(t), options{cfg: cfg, noWorkers: true})
+	app := e.hire(1)
+	if _, err := e.svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.hired.ID, e.user.ID); err == nil {
+		t.Fatal("MoveApplication succeeded although its job could not be queued")
+	}
+	got, err := e.db.Application(e.ctx, e.tenant.ID, app.ID)
+	must(t, err)
+	if got.StageID != app.StageID {
+		t.Fatalf("the application moved to %s without its transfer", got.StageID)
+	}
+	list, err := e.db.Transfers(e.ctx, hrconnect.TransferFilter{TenantID: e.tenant.ID})
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("%d transfers without a job", len(list))
+	}
+}
