@@ -59,7 +59,7 @@ func runHires(b *testing.B, open func(testing.TB) *sqlstore.DB) {
 			go func() {
 				defer wg.Done()
 				for j := next.Add(1) - 1; j < int64(len(apps)); j = next.Add(1) - 1 {
-					if _, err := e.svc.MoveApplication(e.ctx, e.tenant.ID, apps[j].ID, e.hired.ID, ""); err != nil {
+					if _, err := e.svc.MoveApplication(e.ctx, e.tenant.ID, apps[j].ID, e.hired.ID); err != nil {
 						b.Errorf("move: %v", err)
 						return
 					}

@@ -323,7 +323,7 @@ func (e *env) hire(n int, change ...func(*hrconnect.Applicant)) *hrconnect.Appli
 // move moves an application into the linked stage and returns its transfer.
 func (e *env) move(app *hrconnect.Application) *hrconnect.Transfer {
 	e.t.Helper()
-	tr, err := e.svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.hired.ID, e.user.ID)
+	tr, err := e.svc.MoveApplicationBy(e.ctx, e.tenant.ID, app.ID, e.hired.ID, e.user.ID)
 	if err != nil {
 		e.t.Fatalf("MoveApplication: %v", err)
 	}

@@ -141,7 +141,14 @@ func (s *Service) Worker() *TransferWorker { return &TransferWorker{svc: s} }
 // stage again never creates a second transfer; it restarts the existing one
 // if it failed (after a person fixed the applicant), and leaves it alone
 // otherwise. It returns the stage's transfer, nil when the stage has none.
-func (s *Service) MoveApplication(ctx context.Context, tenantID, applicationID, stageID, actorID string) (*hrconnect.Transfer, error) {
+func (s *Service) MoveApplication(ctx context.Context, tenantID, applicationID, stageID string) (*hrconnect.Transfer, error) {
+	return s.MoveApplicationBy(ctx, tenantID, applicationID, stageID, "")
+}
+
+// MoveApplicationBy is MoveApplication done by user actorID, who is
+// recorded with the transfer; a per-user connection ("use credentials of
+// login user") then sends it with that user's credentials.
+func (s *Service) MoveApplicationBy(ctx context.Context, tenantID, applicationID, stageID, actorID string) (*hrconnect.Transfer, error) {
 	if s.river == nil {
 		return nil, errors.New("onboard: MoveApplication before SetRiver")
 	}

@@ -34,7 +34,7 @@ func TestHireBecomesEmployee(t *testing.T) {
 			a.StartDate = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 		})
 		// A stage without an HR action makes no transfer.
-		if tr, err := e.svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.workflow.Stages[1].ID, e.user.ID); err != nil || tr != nil {
+		if tr, err := e.svc.MoveApplicationBy(e.ctx, e.tenant.ID, app.ID, e.workflow.Stages[1].ID, e.user.ID); err != nil || tr != nil {
 			t.Fatalf("move to a plain stage: %v, %v", tr, err)
 		}
 		tr := e.move(app)
@@ -72,7 +72,7 @@ func TestHireBecomesEmployee(t *testing.T) {
 		}
 
 		// Moving again, even out and back in, makes no second transfer.
-		must(t, errOf(e.svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.workflow.Stages[0].ID, "")))
+		must(t, errOf(e.svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.workflow.Stages[0].ID)))
 		again := e.move(app)
 		if again.ID != tr.ID || again.State != hrconnect.TransferSucceeded {
 			t.Fatalf("moving again: transfer %s in state %s (first %s)", again.ID, again.State, tr.ID)
@@ -252,7 +252,7 @@ func TestMoveIsAtomic(t *testing.T) {
 	cfg.Queue = "not a valid queue name!"
 	e := newEnv(t, openSQLite(t), options{cfg: cfg, noWorkers: true})
 	app := e.hire(1)
-	if _, err := e.svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.hired.ID, e.user.ID); err == nil {
+	if _, err := e.svc.MoveApplicationBy(e.ctx, e.tenant.ID, app.ID, e.hired.ID, e.user.ID); err == nil {
 		t.Fatal("MoveApplication succeeded although its job could not be queued")
 	}
 	got, err := e.db.Application(e.ctx, e.tenant.ID, app.ID)
