@@ -109,6 +109,17 @@ func TestExistingEmployeeIsLinked(t *testing.T) {
 		if len(log) != 1 || log[0].Outcome != "linked" {
 			t.Fatalf("log: %+v", log)
 		}
+
+		// The same employee ID under another address: found by EmployeeID.
+		id2 := e.seedEmployee(map[string]string{"EmployeeID": "A00002", "FirstName": "Ada", "LastName": "King", "EmailID": "ada.king@example.com"})
+		tr2 := e.move(e.hire(2))
+		done2 := e.waitFor([]*hrconnect.Transfer{tr2}, 20*time.Second, inState(hrconnect.TransferSucceeded))[0]
+		if done2.ZohoRecordID != id2 {
+			t.Fatalf("linked to %q, want %q", done2.ZohoRecordID, id2)
+		}
+		if n := len(e.state().employees()); n != 2 {
+			t.Fatalf("%d employees, want the 2 added by hand", n)
+		}
 	})
 }
 
