@@ -230,6 +230,17 @@ const (
 // CustomField returns the ApplicantField of the tenant's custom field key.
 func CustomField(key string) ApplicantField { return ApplicantField("custom:" + key) }
 
+// Known reports whether f is an applicant field or a custom one.
+func (f ApplicantField) Known() bool {
+	switch f {
+	case FieldApplicantID, FieldFirstName, FieldSurname, FieldEmail, FieldPhone,
+		FieldJobTitle, FieldDepartment, FieldStartDate, FieldDateOfBirth:
+		return true
+	}
+	key, ok := strings.CutPrefix(string(f), "custom:")
+	return ok && key != ""
+}
+
 // Label returns the field's name as the ATS shows it ("Email Address").
 func (f ApplicantField) Label() string {
 	switch f {
@@ -287,6 +298,56 @@ type FieldMapping struct {
 	// IsNonUser adds an employee profile without a Zoho user account.
 	IsNonUser bool
 	UpdatedAt time.Time
+}
+
+// zohoMandatory are the employee form's fields Zoho People always needs.
+var zohoMandatory = []string{"EmployeeID", "FirstName", "LastName", "EmailID"}
+
+// Validate checks a mapping before it is saved: each target a field link
+// name mapped once, never the file field Photo (documents are not
+// transferred), each source an applicant field, and Zoho's four mandatory
+// employee fields mapped. The error is EINVALID and names the field.
+func (m *FieldMapping) Validate() error {
+	if m.Form == "" {
+		m.Form = "employee"
+	}
+	seen := map[string]bool{}
+	for i, f := range m.Fields {
+		switch {
+		case !validLinkName(f.Target):
+			return Invalid("fields", "Field %d: %q is not a Zoho People field link name (letters, digits and underscores).", i+1, f.Target)
+		case f.Target == "Photo":
+			return Invalid("fields", "Photo holds a file: documents and pictures are never transferred to Zoho.")
+		case seen[f.Target]:
+			return Invalid("fields", "%s is mapped twice.", f.Target)
+		case f.Source != "" && !f.Source.Known():
+			return Invalid("fields", "%s: %q is not an applicant field.", f.Target, f.Source)
+		case f.Source == "" && f.Value == "" && f.Mandatory:
+			return Invalid("fields", "%s is mandatory but has neither an applicant field nor a fixed value.", f.Target)
+		}
+		seen[f.Target] = true
+	}
+	if m.Form == "employee" {
+		for _, t := range zohoMandatory {
+			if !seen[t] {
+				return Invalid("fields", "Map an applicant field to %s: Zoho People needs EmployeeID, FirstName, LastName and EmailID for every employee.", t)
+			}
+		}
+	}
+	return nil
+}
+
+func validLinkName(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // DefaultFieldMapping returns seed 000's transferred fields, all mandatory:

@@ -46,3 +46,39 @@ func TestCanSelectHRConnection(t *testing.T) {
 		t.Fatal("labels")
 	}
 }
+
+func TestFieldMappingValidate(t *testing.T) {
+	if err := hrconnect.DefaultFieldMapping("ten_1", "con_1").Validate(); err != nil {
+		t.Fatalf("default mapping: %v", err)
+	}
+	for _, tt := range []struct {
+		name string
+		add  hrconnect.FieldMap
+		drop bool
+		want string
+	}{
+		{"bad target", hrconnect.FieldMap{Target: "Shirt Size", Value: "M"}, false, "not a Zoho People field link name"},
+		{"photo", hrconnect.FieldMap{Target: "Photo", Source: hrconnect.CustomField("cv")}, false, "never transferred"},
+		{"twice", hrconnect.FieldMap{Target: "EmailID", Source: hrconnect.FieldEmail}, false, "mapped twice"},
+		{"unknown source", hrconnect.FieldMap{Target: "Tags", Source: "resume"}, false, "not an applicant field"},
+		{"empty mandatory", hrconnect.FieldMap{Target: "Department", Mandatory: true}, false, "neither"},
+		{"no email", hrconnect.FieldMap{}, true, "Map an applicant field to EmailID"},
+	} {
+		m := hrconnect.DefaultFieldMapping("ten_1", "con_1")
+		if tt.drop {
+			m.Fields = m.Fields[:3]
+		} else {
+			m.Fields = append(m.Fields, tt.add)
+		}
+		err := m.Validate()
+		if hrconnect.ErrorCode(err) != hrconnect.EINVALID || !strings.Contains(hrconnect.ErrorMessage(err), tt.want) {
+			t.Errorf("%s: %v, want EINVALID containing %q", tt.name, err, tt.want)
+		}
+	}
+	m := hrconnect.DefaultFieldMapping("ten_1", "con_1")
+	m.Fields = append(m.Fields, hrconnect.FieldMap{Target: "Shirt_Size", Source: hrconnect.CustomField("shirt")},
+		hrconnect.FieldMap{Target: "Source_of_hire", Value: "ATS", Mandatory: true})
+	if err := m.Validate(); err != nil {
+		t.Fatalf("custom and fixed fields: %v", err)
+	}
+}

@@ -229,6 +229,18 @@ func (s *Service) SelectHRConnection(ctx context.Context, tenantID, postID, conn
 	return s.store.SetJobPostHRConnection(ctx, tenantID, postID, connectionID)
 }
 
+// SetFieldMapping checks and saves a connection's field mapping. Transfers
+// already failed for a mapping problem need a retry once it is fixed.
+func (s *Service) SetFieldMapping(ctx context.Context, m *hrconnect.FieldMapping) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if _, err := s.store.Connection(ctx, m.TenantID, m.ConnectionID); err != nil {
+		return err
+	}
+	return s.store.SetFieldMapping(ctx, m)
+}
+
 // Preview is the exact record a transfer sends: the form, the fields in
 // order, and the flags. It holds no password: with IsDirectAdd hrconnect
 // sends a random one it never keeps.

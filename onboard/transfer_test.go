@@ -27,7 +27,7 @@ func TestHireBecomesEmployee(t *testing.T) {
 			hrconnect.FieldMap{Target: "Dateofjoining", Source: hrconnect.FieldStartDate},
 			hrconnect.FieldMap{Target: "Source_of_hire", Value: "hrconnect ATS"})
 		m.IsNonUser = true
-		must(t, e.db.SetFieldMapping(e.ctx, m))
+		must(t, e.svc.SetFieldMapping(e.ctx, m))
 
 		app := e.hire(1, func(a *hrconnect.Applicant) {
 			a.Phone, a.JobTitle = "+44 20 7946 0001", "Engineer"

@@ -1,6 +1,7 @@
 package onboard
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/json"
@@ -98,7 +99,9 @@ func (r *run) do(ctx context.Context) error {
 	}
 	r.key = hrconnect.CredentialKey{TenantID: t.TenantID, ConnectionID: t.ConnectionID}
 	if r.conn.PerUser {
-		r.key.UserID = t.ActorID
+		// "Use credentials of login user": the mover's own; a move by the
+		// API or by hrconnect has no user, and uses the owner's.
+		r.key.UserID = cmp.Or(t.ActorID, r.conn.OwnerID)
 	}
 
 	if err := r.mapRecord(ctx); err != nil {
