@@ -277,3 +277,26 @@ func TestMoveIsAtomic(t *testing.T) {
 		t.Fatalf("%d transfers without a job", len(list))
 	}
 }
+
+// An access token Zoho refuses (HTTP 401) is refreshed once and the insert
+// sent again; the transfer succeeds on its first attempt.
+func TestRefusedTokenIsRefreshed(t *testing.T) {
+	e := newEnv(t, openSQLite(t), options{cfg: testConfig()})
+	dc, err := e.zc.Directory().DC("eu")
+	must(t, err)
+	must(t, e.zc.Revoke(e.ctx, dc, e.issued.AccessToken))
+	before := e.state().Calls
+
+	tr := e.move(e.hire(1))
+	done := e.waitFor([]*hrconnect.Transfer{tr}, 20*time.Second, inState(hrconnect.TransferSucceeded))[0]
+	after := e.state().Calls
+	if n := after["accounts.token"] - before["accounts.token"]; n != 1 {
+		t.Fatalf("%d token calls, want 1 refresh", n)
+	}
+	if n := after["people.insertRecord"] - before["people.insertRecord"]; n != 2 {
+		t.Fatalf("%d inserts, want 2 (refused, then sent again)", n)
+	}
+	if done.Attempts != 1 || len(e.state().employees()) != 1 {
+		t.Fatalf("attempts %d, employees %d", done.Attempts, len(e.state().employees()))
+	}
+}

@@ -211,7 +211,8 @@ func (r *run) call(ctx context.Context, fn func(token string) error) error {
 	if zoho.ClassOf(err) != zoho.ClassReauth {
 		return err
 	}
-	r.t.InsertUnsure = false // a refused token means nothing was stored
+	// The flag of an unsure insert stays as it is: a lookup's refused token
+	// says nothing about it, and the retried insert is unsure again.
 	tok, terr := r.svc.tokens.Rejected(ctx, r.key, r.token)
 	if terr != nil {
 		return terr
