@@ -132,6 +132,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, o options) *env {
 	e.svc = onboard.NewService(db, mgr, e.zc, cfg)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, e.svc.Worker())
+	river.AddWorker(workers, e.svc.ReconcileWorker())
 	rc := &river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond}
 	if !o.noWorkers {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmpOr(o.maxWorkers, 10)}}

@@ -34,6 +34,9 @@ type Store interface {
 	MoveApplicationTx(ctx context.Context, tx *sql.Tx, tenantID, applicationID, stageID, actorID string) (app *hrconnect.Application, t *hrconnect.Transfer, created bool, err error)
 	// RetryTransferTx puts a failed transfer back to pending inside tx.
 	RetryTransferTx(ctx context.Context, tx *sql.Tx, tenantID, transferID string) (*hrconnect.Transfer, error)
+	// StrandedTransfers lists, across tenants, transfers not done, unchanged
+	// since before, and without an unfinished job.
+	StrandedTransfers(ctx context.Context, before time.Time, limit int) ([]*hrconnect.Transfer, error)
 }
 
 // Config tunes the service. Zero fields take the defaults shown.
@@ -118,9 +121,10 @@ type Service struct {
 	log    *slog.Logger
 }
 
-// NewService returns the onboarding service. Register its worker with
-// river.AddWorker(workers, svc.Worker()), create the River client with those
-// workers, and hand the client over with SetRiver before moving applications.
+// NewService returns the onboarding service. Register its workers with
+// river.AddWorker(workers, svc.Worker()) and svc.ReconcileWorker(), create
+// the River client with those workers and PeriodicJobs, and hand the client
+// over with SetRiver before moving applications.
 func NewService(store Store, tokens *connect.Manager, zc *zoho.Client, cfg Config) *Service {
 	cfg.setDefaults()
 	return &Service{store: store, tokens: tokens, zoho: zc, cfg: cfg,

@@ -300,3 +300,39 @@ func TestRefusedTokenIsRefreshed(t *testing.T) {
 		t.Fatalf("attempts %d, employees %d", done.Attempts, len(e.state().employees()))
 	}
 }
+
+// A transfer whose job was lost (River gave up on it, or it was deleted) is
+// found by the reconcile job and queued again; one with a live job is not.
+func TestStrandedTransferIsQueuedAgain(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(testing.TB) *sqlstore.DB) {
+		e := newEnv(t, open(t), options{cfg: testConfig(), noWorkers: true})
+		tr := e.move(e.hire(1))
+		soon := time.Now().Add(time.Minute) // every transfer counts as old
+		if n, err := e.svc.Reconcile(e.ctx, soon); err != nil || n != 0 {
+			t.Fatalf("Reconcile with the job in place: %d, %v", n, err)
+		}
+		jobs, err := e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer"))
+		must(t, err)
+		if len(jobs.Jobs) != 1 {
+			t.Fatalf("%d jobs", len(jobs.Jobs))
+		}
+		_, err = e.river.JobDelete(e.ctx, jobs.Jobs[0].ID)
+		must(t, err)
+		if n, err := e.svc.Reconcile(e.ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("Reconcile of a recent transfer: %d, %v", n, err)
+		}
+		if n, err := e.svc.Reconcile(e.ctx, soon); err != nil || n != 1 {
+			t.Fatalf("Reconcile of the stranded transfer: %d, %v", n, err)
+		}
+		jobs, err = e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer"))
+		must(t, err)
+		if len(jobs.Jobs) != 1 || !strings.Contains(string(jobs.Jobs[0].EncodedArgs), tr.ID) {
+			t.Fatalf("jobs after reconciling: %d", len(jobs.Jobs))
+		}
+		row := jobs.Jobs[0]
+		row.Attempt = 1
+		job := &river.Job[onboard.TransferArgs]{JobRow: row, Args: onboard.TransferArgs{TenantID: e.tenant.ID, TransferID: tr.ID}}
+		must(t, e.svc.Worker().Work(e.ctx, job))
+		e.waitFor([]*hrconnect.Transfer{tr}, time.Second, inState(hrconnect.TransferSucceeded))
+	})
+}

@@ -288,3 +288,40 @@ func (db *DB) BlockConnection(ctx context.Context, tenantID, connectionID string
 	}
 	return nil
 }
+
+// StrandedTransfers returns, across tenants, at most limit transfers that
+// are not done, have not changed since before, and have no unfinished River
+// job: their job was discarded (River gave up, say after a process died in
+// it attempt after attempt) or deleted. Nothing would ever run them again;
+// the onboarding service's reconcile job queues them anew. It serves
+// hrconnect's own upkeep, never a person.
+func (db *DB) StrandedTransfers(ctx context.Context, before time.Time, limit int) ([]*hrconnect.Transfer, error) {
+	// River keeps a job's args as JSON: JSONB on PostgreSQL, SQLite's
+	// binary JSON in a BLOB.
+	transferID := `j.args->>'transfer_id'`
+	if db.dialect.name == DriverSQLite {
+		transferID = `json_extract(j.args, '$.transfer_id')`
+	}
+	rows, err := db.ro.QueryContext(ctx, `SELECT `+prefixColumns("t.", transferColumns)+` FROM transfers t
+		WHERE t.state NOT IN ($1, $2) AND t.updated_at < $3
+		AND NOT EXISTS (SELECT 1 FROM river_job j WHERE j.kind = 'transfer'
+			AND j.state NOT IN ('completed', 'cancelled', 'discarded') AND `+transferID+` = t.id)
+		ORDER BY t.updated_at LIMIT $4`,
+		hrconnect.TransferSucceeded, hrconnect.TransferFailed, timeArg(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stranded transfers: %w", err)
+	}
+	defer rows.Close()
+	var out []*hrconnect.Transfer
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list stranded transfers: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list stranded transfers: %w", err)
+	}
+	return out, nil
+}
