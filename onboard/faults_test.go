@@ -3,6 +3,7 @@ package onboard_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"hrconnect"
+	"hrconnect/connect"
+	"hrconnect/internal/testenv"
+	"hrconnect/onboard"
 	"hrconnect/sqlstore"
 )
 
@@ -199,5 +203,66 @@ func TestBurstRunsAtThreshold(t *testing.T) {
 	t.Logf("%d hires in %.1f sandbox minutes: %.1f inserts a minute, at most %d in any minute", n, span.Minutes(), perMinute, busiest)
 	if busiest > 100 || busiest < 80 {
 		t.Fatalf("the busiest minute had %d inserts; want the threshold's pace: 80 to 100", busiest)
+	}
+}
+
+// Two replicas sharing one PostgreSQL database, each with its own River
+// client and token manager, work one burst of hires through a flaky Zoho:
+// every hire becomes exactly one employee.
+func TestReplicasShareTheWork(t *testing.T) {
+	url, dir := testenv.Postgres(t), t.TempDir()
+	e := newEnv(t, openDB(t, dir, url), options{cfg: testConfig()})
+	db2 := openDB(t, dir, url) // same database, same keys: another process
+	z := &connect.Zoho{Client: e.zc}
+	cfg := testConfig()
+	cfg.Now = e.sb.Now
+	svc2 := onboard.NewService(db2, connect.NewManager(db2, z, connect.WithClock(e.sb.Now)), e.zc, cfg)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, svc2.Worker())
+	river.AddWorker(workers, svc2.ReconcileWorker())
+	rc, err := db2.NewRiverClient(&river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}}, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond})
+	must(t, err)
+	svc2.SetRiver(rc)
+	must(t, rc.Start(e.ctx))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = rc.Stop(ctx)
+	})
+
+	e.fault(map[string]any{"endpoint": "people.insertRecord", "kind": "status", "status": 502, "rate": 0.2, "seed": 3})
+	const n = 40
+	trs := make([]*hrconnect.Transfer, n)
+	for i := range n {
+		app := e.hire(i + 1)
+		svc := e.svc
+		if i%2 == 1 {
+			svc = svc2 // moves arrive at either replica
+		}
+		tr, err := svc.MoveApplication(e.ctx, e.tenant.ID, app.ID, e.hired.ID)
+		must(t, err)
+		trs[i] = tr
+	}
+	e.waitFor(trs, 60*time.Second, inState(hrconnect.TransferSucceeded))
+	counts := byEmployeeID(e.state().employees())
+	if len(counts) != n {
+		t.Fatalf("%d employees, want %d", len(counts), n)
+	}
+	for id, c := range counts {
+		if c != 1 {
+			t.Errorf("employee %s exists %d times", id, c)
+		}
+	}
+	jobs, err := e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer").First(n))
+	must(t, err)
+	by := map[string]bool{}
+	for _, j := range jobs.Jobs {
+		for _, c := range j.AttemptedBy {
+			by[c] = true
+		}
+	}
+	if len(by) != 2 {
+		t.Fatalf("jobs were worked by %d clients, want both replicas", len(by))
 	}
 }
