@@ -143,6 +143,10 @@ func TestLockoutIsWaitedOut(t *testing.T) {
 
 		e.sb.Advance(5*time.Minute + time.Second)
 		e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferSucceeded))
+		log, _ := e.db.TransferAttempts(e.ctx, e.tenant.ID, trs[n-1].ID)
+		if len(log) != 2 || log[0].Outcome != string(hrconnect.TransferWaitingLockout) || log[1].Outcome != "succeeded" {
+			t.Fatalf("log: %+v (the wait once, then the success)", log)
+		}
 		got := byEmployeeID(e.state().employees())
 		if len(got) != n {
 			t.Fatalf("%d employees, want %d", len(got), n)

@@ -116,8 +116,7 @@ func (r *run) do(ctx context.Context) error {
 	if until, err := s.store.ConnectionBlockedUntil(ctx, t.TenantID, t.ConnectionID); err != nil {
 		return err
 	} else if wait := until.Sub(s.cfg.Now()); wait > 0 {
-		return r.wait(ctx, hrconnect.TransferWaitingLockout, wait,
-			"Zoho People has locked this connection's organisation out for a while; the transfer waits until "+until.UTC().Format(time.RFC3339)+".")
+		return r.wait(ctx, hrconnect.TransferWaitingLockout, wait, lockoutMessage(until))
 	}
 
 	if r.token, err = s.tokens.AccessToken(ctx, r.key); err != nil {
@@ -290,7 +289,7 @@ func (r *run) handle(ctx context.Context, err error) error {
 			}
 			s.log.Warn("zoho people lock-out", "tenant", t.TenantID, "connection", t.ConnectionID, "until", until)
 			t.Reply = zohoReply(ze)
-			return r.wait(ctx, hrconnect.TransferWaitingLockout, until.Sub(s.cfg.Now()), ze.Message+" "+ze.Resolution)
+			return r.wait(ctx, hrconnect.TransferWaitingLockout, until.Sub(s.cfg.Now()), lockoutMessage(until))
 		}
 		return r.retryLater(ctx, err, ze.Message+" "+ze.Resolution, zohoReply(ze))
 	case zoho.ClassReauth:
@@ -301,6 +300,13 @@ func (r *run) handle(ctx context.Context, err error) error {
 		t.InsertUnsure = false
 		return r.fail(ctx, ze.Message, ze.Resolution, zohoReply(ze))
 	}
+}
+
+// lockoutMessage tells a person why a transfer waits, the same on every look
+// so that the log records the wait once.
+func lockoutMessage(until time.Time) string {
+	return "Zoho People has locked this connection's organisation out after too many calls in a minute; " +
+		"hrconnect waits until " + until.UTC().Format(time.RFC3339) + " and then carries on by itself."
 }
 
 // reconnectWait is the snooze while the connection needs reconnecting:
