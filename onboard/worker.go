@@ -193,7 +193,7 @@ func (r *run) insert(ctx context.Context) error {
 	case errors.As(err, &ze) && ze.Code == "7051":
 		// Zoho has an employee with this ID or email already: the same
 		// person added by hand, or by an attempt whose answer was lost.
-		t.InsertUnsure = false
+		r.definite(ze)
 		t.Reply = zohoReply(ze)
 		if done, err := r.link(ctx, "Zoho answered 7051 (already exists)"); done || err != nil {
 			return err
@@ -280,9 +280,9 @@ func (r *run) handle(ctx context.Context, err error) error {
 	switch ze.Class {
 	case zoho.ClassRetry:
 		if ze.Code == "7209" {
-			// Refused outright: nothing was stored. Every transfer of the
-			// connection waits out the lock instead of prolonging it.
-			t.InsertUnsure = false
+			// Every transfer of the connection waits out the lock instead
+			// of prolonging it. A refused insert stored nothing.
+			r.definite(ze)
 			until := s.cfg.Now().Add(max(ze.RetryAfter, time.Minute))
 			if err := s.store.BlockConnection(ctx, t.TenantID, t.ConnectionID, until, ze.Message); err != nil {
 				return err
@@ -297,8 +297,17 @@ func (r *run) handle(ctx context.Context, err error) error {
 	case zoho.ClassReconnect:
 		return r.wait(ctx, hrconnect.TransferWaitingReconnect, r.reconnectWait(), ze.Message+" "+ze.Resolution)
 	default: // ClassData, ClassConfig: a person must act
-		t.InsertUnsure = false
+		r.definite(ze)
 		return r.fail(ctx, ze.Message, ze.Resolution, zohoReply(ze))
+	}
+}
+
+// definite notes that Zoho answered an insert with a refusal: nothing was
+// stored, so the next attempt need not look the employee up. A refused
+// lookup says nothing about an earlier insert.
+func (r *run) definite(ze *zoho.Error) {
+	if ze.Op == "people.insertRecord" {
+		r.t.InsertUnsure = false
 	}
 }
 
