@@ -15,6 +15,7 @@ import (
 	"hrconnect/connect"
 	"hrconnect/internal/testenv"
 	"hrconnect/onboard"
+	"hrconnect/sandbox"
 	"hrconnect/sqlstore"
 )
 
@@ -268,5 +269,34 @@ func TestReplicasShareTheWork(t *testing.T) {
 	}
 	if len(by) != 2 {
 		t.Fatalf("jobs were worked by %d clients, want both replicas", len(by))
+	}
+}
+
+// Zoho's own threshold, not a fault: with a limit of 5 inserts a minute
+// and no pacing, the sixth insert locks the organisation out; the rest wait
+// it out without calling, and all finish once it ends.
+func TestThresholdLockout(t *testing.T) {
+	limits := sandbox.DefaultLimits()
+	limits.PeopleInsertsPerMinute = 5
+	e := newEnv(t, openSQLite(t), options{cfg: testConfig(), limits: &limits})
+	const n = 12
+	trs := e.hireMany(n)
+	e.waitFor(trs, 30*time.Second, func(t *hrconnect.Transfer) bool {
+		return t.State == hrconnect.TransferSucceeded || t.State == hrconnect.TransferWaitingLockout
+	})
+	during := e.state().Calls["people.insertRecord"]
+	time.Sleep(500 * time.Millisecond)
+	if after := e.state().Calls["people.insertRecord"]; after != during {
+		t.Fatalf("%d inserts during the lock-out", after-during)
+	}
+	if got := len(e.state().employees()); got != 5 {
+		t.Fatalf("%d employees before the lock ends, want the threshold's 5", got)
+	}
+	limits.PeopleInsertsPerMinute = 100
+	must(t, e.sb.SetLimits(limits))
+	e.sb.Advance(5*time.Minute + time.Second)
+	e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferSucceeded))
+	if got := byEmployeeID(e.state().employees()); len(got) != n {
+		t.Fatalf("%d employees, want %d", len(got), n)
 	}
 }
