@@ -3,9 +3,12 @@ package onboard_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -299,4 +302,53 @@ func TestThresholdLockout(t *testing.T) {
 	if got := byEmployeeID(e.state().employees()); len(got) != n {
 		t.Fatalf("%d employees, want %d", len(got), n)
 	}
+}
+
+// loseReply lets requests through but loses the reply of the first n
+// insertRecord calls, after Zoho has stored the record: the worst case for
+// exactly once.
+type loseReply struct {
+	next http.RoundTripper
+	n    atomic.Int32
+}
+
+func (l *loseReply) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	if err == nil && strings.HasSuffix(req.URL.Path, "/insertRecord") && l.n.Add(-1) >= 0 {
+		resp.Body.Close()
+		return nil, errors.New("connection reset after the request was sent (test)")
+	}
+	return resp, err
+}
+
+// The reply of an insert Zoho carried out is lost: River retries the job,
+// and attempt 2 finds the employee and links it instead of inserting again.
+func TestLostReplyIsLinked(t *testing.T) {
+	dialects(t, func(t *testing.T, open func(testing.TB) *sqlstore.DB) {
+		const n = 5
+		e := newEnv(t, open(t), options{cfg: testConfig(), transport: func(rt http.RoundTripper) http.RoundTripper {
+			l := &loseReply{next: rt}
+			l.n.Store(n)
+			return l
+		}})
+		trs := e.hireMany(n)
+		done := e.waitFor(trs, 30*time.Second, inState(hrconnect.TransferSucceeded))
+		st := e.state()
+		if got := byEmployeeID(st.employees()); len(got) != n || st.Calls["people.insertRecord"] != n {
+			t.Fatalf("%d employees after %d inserts, want %d and %d", len(got), st.Calls["people.insertRecord"], n, n)
+		}
+		emps := map[string]string{}
+		for _, em := range st.employees() {
+			emps[em.Fields["EmployeeID"]] = em.ID
+		}
+		for _, tr := range done {
+			if tr.ZohoRecordID != emps[tr.ApplicantID] || tr.Attempts != 2 {
+				t.Errorf("transfer %s: record %q (Zoho has %q), attempts %d", tr.ID, tr.ZohoRecordID, emps[tr.ApplicantID], tr.Attempts)
+			}
+			log, _ := e.db.TransferAttempts(e.ctx, e.tenant.ID, tr.ID)
+			if len(log) != 2 || log[0].Outcome != "retry" || log[1].Outcome != "linked" {
+				t.Errorf("log: %+v (retry, then linked)", log)
+			}
+		}
+	})
 }

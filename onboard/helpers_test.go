@@ -57,6 +57,9 @@ type options struct {
 	noWorkers  bool // insert jobs, but work none: tests call the worker themselves
 	maxWorkers int
 	limits     *sandbox.Limits
+	// transport, when set, wraps the HTTP transport of the service's Zoho
+	// client (the tests' own calls go direct).
+	transport func(http.RoundTripper) http.RoundTripper
 }
 
 // testConfig keeps every wait short: River's snoozes use real time.
@@ -129,7 +132,12 @@ func newEnv(t testing.TB, db *sqlstore.DB, o options) *env {
 
 	cfg := o.cfg
 	cfg.Now = sb.Now
-	e.svc = onboard.NewService(db, mgr, e.zc, cfg)
+	workerZoho := e.zc
+	if o.transport != nil {
+		rt := o.transport(http.DefaultTransport.(*http.Transport).Clone())
+		workerZoho = zoho.NewClient(zoho.Config{Directory: dir, HTTPClient: &http.Client{Transport: rt, Timeout: 10 * time.Second}})
+	}
+	e.svc = onboard.NewService(db, mgr, workerZoho, cfg)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, e.svc.Worker())
 	river.AddWorker(workers, e.svc.ReconcileWorker())
