@@ -109,7 +109,8 @@ func checkValue(label string, f hrconnect.FieldMap, v string) (string, *hrconnec
 			return "", &hrconnect.Error{Code: hrconnect.EINVALID, Field: f.Target,
 				Message: fmt.Sprintf("%s %q is not a valid email address: correct it (a plain address such as name@example.com) and move the application again.", label, v)}
 		}
-	case dateTargets[f.Target]:
+	case dateTargets[f.Target] || f.Source == hrconnect.FieldStartDate || f.Source == hrconnect.FieldDateOfBirth:
+		// Zoho reads every date field, its own and custom ones, as dd-MMM-yyyy.
 		d, err := parseAnyDate(v)
 		if err != nil {
 			return "", &hrconnect.Error{Code: hrconnect.EINVALID, Field: f.Target,

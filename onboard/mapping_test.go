@@ -35,13 +35,15 @@ func TestMapMoreFields(t *testing.T) {
 		hrconnect.FieldMap{Target: "Shirt_Size", Source: hrconnect.CustomField("shirt")},
 		hrconnect.FieldMap{Target: "Dateofexit", Source: hrconnect.CustomField("joined")},
 		hrconnect.FieldMap{Target: "Source_of_hire", Value: "ATS"},
-		hrconnect.FieldMap{Target: "Mobile", Source: hrconnect.FieldPhone})
+		hrconnect.FieldMap{Target: "Mobile", Source: hrconnect.FieldPhone},
+		hrconnect.FieldMap{Target: "Start_Custom", Source: hrconnect.FieldStartDate})
 	got, err := onboard.Map(applicant(), m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"Dateofjoining": "09-Mar-2026", "Shirt_Size": "M", "Dateofexit": "01-Feb-2026", "Source_of_hire": "ATS", "Mobile": "+1 555 0100"}
-	if len(got) != 9 {
+	want := map[string]string{"Dateofjoining": "09-Mar-2026", "Shirt_Size": "M", "Dateofexit": "01-Feb-2026", "Source_of_hire": "ATS",
+		"Mobile": "+1 555 0100", "Start_Custom": "09-Mar-2026"}
+	if len(got) != 10 {
 		t.Fatalf("Map = %v", got)
 	}
 	for _, f := range got[4:] {
