@@ -39,6 +39,9 @@ type Store interface {
 	StrandedTransfers(ctx context.Context, before time.Time, limit int) ([]*hrconnect.Transfer, error)
 }
 
+// DefaultMaxAttempts is Config.MaxAttempts when left zero.
+const DefaultMaxAttempts = 50
+
 // Config tunes the service. Zero fields take the defaults shown.
 type Config struct {
 	// InsertsPerMinute paces each connection's inserts (95: a little under
@@ -96,7 +99,7 @@ func (c *Config) setDefaults() {
 	def(&c.RetryBackoff, 2*time.Second)
 	def(&c.RetryBackoffMax, 15*time.Minute)
 	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 50
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.Queue == "" {
 		c.Queue = river.QueueDefault

@@ -26,6 +26,12 @@ type TransferArgs struct {
 // Kind is the job's stable name in River's tables.
 func (TransferArgs) Kind() string { return "transfer" }
 
+// InsertOpts gives a transfer job inserted without options (by other code
+// than Service) the attempt budget of a default Config.
+func (TransferArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: DefaultMaxAttempts}
+}
+
 // TransferWorker runs TransferArgs jobs: it creates the transfer's applicant
 // as an employee in Zoho People, or links the employee Zoho already has.
 // Create it with Service.Worker.
