@@ -375,6 +375,16 @@ type TransferFilter struct {
 	Limit int
 }
 
+// ApplicationFilter selects applications. Zero fields match everything.
+type ApplicationFilter struct {
+	TenantID    string // required: no query crosses tenants
+	JobPostID   string
+	ApplicantID string
+	StageID     string
+	// Limit caps the result; 0 means the store's default.
+	Limit int
+}
+
 // OnboardStore persists workflows, job posts, applicants, applications,
 // field mappings and transfers. Every method is scoped to one tenant.
 type OnboardStore interface {
@@ -383,6 +393,8 @@ type OnboardStore interface {
 	CreateWorkflow(ctx context.Context, w *Workflow) error
 	// Workflow returns a workflow with its stages, or ENOTFOUND.
 	Workflow(ctx context.Context, tenantID, id string) (*Workflow, error)
+	// Workflows lists the tenant's workflows with their stages, by name.
+	Workflows(ctx context.Context, tenantID string) ([]*Workflow, error)
 	// LinkStage sets (or, with connectionID empty, removes) a stage's HR action.
 	LinkStage(ctx context.Context, tenantID, stageID, connectionID string) error
 
@@ -390,6 +402,8 @@ type OnboardStore interface {
 	CreateJobPost(ctx context.Context, p *JobPost) error
 	// JobPost returns a job post, or ENOTFOUND.
 	JobPost(ctx context.Context, tenantID, id string) (*JobPost, error)
+	// JobPosts lists the tenant's job posts, newest first.
+	JobPosts(ctx context.Context, tenantID string) ([]*JobPost, error)
 	// SetJobPostHRConnection records the HR connection chosen on a post;
 	// callers check CanSelectHRConnection first.
 	SetJobPostHRConnection(ctx context.Context, tenantID, postID, connectionID string) error
@@ -398,11 +412,15 @@ type OnboardStore interface {
 	PutApplicant(ctx context.Context, a *Applicant) error
 	// Applicant returns an applicant by the ATS's ID, or ENOTFOUND.
 	Applicant(ctx context.Context, tenantID, applicantID string) (*Applicant, error)
+	// Applicants lists the tenant's applicants by applicant ID.
+	Applicants(ctx context.Context, tenantID string) ([]*Applicant, error)
 
 	// CreateApplication inserts an application, assigning ID and times.
 	CreateApplication(ctx context.Context, a *Application) error
 	// Application returns an application, or ENOTFOUND.
 	Application(ctx context.Context, tenantID, id string) (*Application, error)
+	// Applications lists the applications f selects, newest first.
+	Applications(ctx context.Context, f ApplicationFilter) ([]*Application, error)
 
 	// FieldMapping returns a connection's mapping, DefaultFieldMapping when
 	// none was saved.

@@ -242,27 +242,35 @@ func (db *DB) PutApplicant(ctx context.Context, a *hrconnect.Applicant) error {
 
 // Applicant returns an applicant by the ATS's ID, or ENOTFOUND.
 func (db *DB) Applicant(ctx context.Context, tenantID, applicantID string) (*hrconnect.Applicant, error) {
-	a := &hrconnect.Applicant{}
-	var start, birth, custom string
-	err := db.ro.QueryRowContext(ctx, `
-		SELECT tenant_id, applicant_id, first_name, surname, email, phone, job_title, department,
-			start_date, date_of_birth, custom, created_at, updated_at
-		FROM applicants WHERE tenant_id = $1 AND applicant_id = $2`, tenantID, applicantID).
-		Scan(&a.TenantID, &a.ApplicantID, &a.FirstName, &a.Surname, &a.Email, &a.Phone, &a.JobTitle, &a.Department,
-			&start, &birth, &custom, timeDest(&a.CreatedAt), timeDest(&a.UpdatedAt))
+	a, err := scanApplicant(db.ro.QueryRowContext(ctx, `SELECT `+applicantColumns+`
+		FROM applicants WHERE tenant_id = $1 AND applicant_id = $2`, tenantID, applicantID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hrconnect.Errorf(hrconnect.ENOTFOUND, "applicant %q not found in this tenant", applicantID)
 	} else if err != nil {
 		return nil, fmt.Errorf("read applicant: %w", err)
 	}
+	return a, nil
+}
+
+const applicantColumns = `tenant_id, applicant_id, first_name, surname, email, phone, job_title, department,
+	start_date, date_of_birth, custom, created_at, updated_at`
+
+func scanApplicant(row interface{ Scan(...any) error }) (*hrconnect.Applicant, error) {
+	a := &hrconnect.Applicant{}
+	var start, birth, custom string
+	err := row.Scan(&a.TenantID, &a.ApplicantID, &a.FirstName, &a.Surname, &a.Email, &a.Phone, &a.JobTitle, &a.Department,
+		&start, &birth, &custom, timeDest(&a.CreatedAt), timeDest(&a.UpdatedAt))
+	if err != nil {
+		return nil, err
+	}
 	if a.StartDate, err = parseDate(start); err != nil {
-		return nil, fmt.Errorf("read applicant: start date: %w", err)
+		return nil, fmt.Errorf("start date: %w", err)
 	}
 	if a.DateOfBirth, err = parseDate(birth); err != nil {
-		return nil, fmt.Errorf("read applicant: date of birth: %w", err)
+		return nil, fmt.Errorf("date of birth: %w", err)
 	}
 	if err := json.Unmarshal([]byte(custom), &a.Custom); err != nil {
-		return nil, fmt.Errorf("read applicant: custom fields: %w", err)
+		return nil, fmt.Errorf("custom fields: %w", err)
 	}
 	if len(a.Custom) == 0 {
 		a.Custom = nil

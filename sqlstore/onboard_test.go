@@ -67,6 +67,7 @@ func TestOnboardStore(t *testing.T) {
 		{"ConnectionBlocks", testConnectionBlocks},
 		{"FieldMappings", testFieldMappings},
 		{"TenantIsolation", testOnboardTenantIsolation},
+		{"Lists", testOnboardLists},
 	}
 	forEachBackend(t, func(t *testing.T, b backend) {
 		for _, tt := range tests {
@@ -289,4 +290,73 @@ func testOnboardTenantIsolation(t *testing.T, f *onboardFixture) {
 		return err
 	})
 	wantCode(t, err, hrconnect.ENOTFOUND)
+}
+
+// The lists hold the tenant's rows only, in their documented order, and the
+// application filters combine.
+func testOnboardLists(t *testing.T, f *onboardFixture) {
+	sales := &hrconnect.Workflow{TenantID: f.tenant.ID, Name: "Accounting", Stages: []*hrconnect.Stage{{Name: "Applied"}, {Name: "Hired"}}}
+	must(t, f.db.CreateWorkflow(f.ctx, sales))
+	// Another tenant's rows must not show.
+	theirs := &hrconnect.Workflow{TenantID: f.other.ID, Name: "Theirs", Stages: []*hrconnect.Stage{{Name: "Applied"}}}
+	must(t, f.db.CreateWorkflow(f.ctx, theirs))
+	must(t, f.db.PutApplicant(f.ctx, &hrconnect.Applicant{TenantID: f.other.ID, ApplicantID: "A-0001", FirstName: "X", Surname: "Y", Email: "x@y.test"}))
+
+	ws, err := f.db.Workflows(f.ctx, f.tenant.ID)
+	must(t, err)
+	if len(ws) != 2 || ws[0].Name != "Accounting" || ws[1].Name != "Engineering" || len(ws[0].Stages) != 2 || len(ws[1].Stages) != 3 ||
+		ws[1].Stages[2].ConnectionID != f.conn.ID || ws[1].Stages[1].Name != "Interview" {
+		t.Fatalf("workflows: %+v", ws)
+	}
+	later := &hrconnect.JobPost{TenantID: f.tenant.ID, Title: "Accountant", WorkflowID: sales.ID}
+	must(t, f.db.CreateJobPost(f.ctx, later))
+	posts, err := f.db.JobPosts(f.ctx, f.tenant.ID)
+	must(t, err)
+	if len(posts) != 2 || posts[0].ID != later.ID || posts[1].ID != f.post.ID {
+		t.Fatalf("job posts: %+v", posts)
+	}
+	must(t, f.db.PutApplicant(f.ctx, &hrconnect.Applicant{TenantID: f.tenant.ID, ApplicantID: "A-0999", FirstName: "Ada", Surname: "Lovelace",
+		Email: "ada@example.com", Custom: map[string]string{"team": "core"}}))
+	as, err := f.db.Applicants(f.ctx, f.tenant.ID)
+	must(t, err)
+	if len(as) != 2 || as[0].ApplicantID != "A-0999" || as[0].Custom["team"] != "core" || as[1].ApplicantID != "A-1001" ||
+		!as[1].StartDate.Equal(f.applicant.StartDate) {
+		t.Fatalf("applicants: %+v", as)
+	}
+	second := &hrconnect.Application{TenantID: f.tenant.ID, ApplicantID: "A-0999", JobPostID: later.ID, StageID: sales.Stages[0].ID}
+	must(t, f.db.CreateApplication(f.ctx, second))
+	for _, tc := range []struct {
+		name string
+		f    hrconnect.ApplicationFilter
+		want []string
+	}{
+		{"all", hrconnect.ApplicationFilter{TenantID: f.tenant.ID}, []string{second.ID, f.app.ID}},
+		{"post", hrconnect.ApplicationFilter{TenantID: f.tenant.ID, JobPostID: f.post.ID}, []string{f.app.ID}},
+		{"applicant", hrconnect.ApplicationFilter{TenantID: f.tenant.ID, ApplicantID: "A-0999"}, []string{second.ID}},
+		{"stage", hrconnect.ApplicationFilter{TenantID: f.tenant.ID, StageID: f.workflow.Stages[0].ID}, []string{f.app.ID}},
+		{"none", hrconnect.ApplicationFilter{TenantID: f.tenant.ID, ApplicantID: "A-0999", JobPostID: f.post.ID}, nil},
+		{"limit", hrconnect.ApplicationFilter{TenantID: f.tenant.ID, Limit: 1}, []string{second.ID}},
+		{"other tenant", hrconnect.ApplicationFilter{TenantID: f.other.ID}, nil},
+	} {
+		got, err := f.db.Applications(f.ctx, tc.f)
+		must(t, err)
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		if !reflect.DeepEqual(ids, tc.want) {
+			t.Errorf("%s: applications %v, want %v", tc.name, ids, tc.want)
+		}
+	}
+	_, err = f.db.Applications(f.ctx, hrconnect.ApplicationFilter{})
+	wantCode(t, err, hrconnect.EINVALID)
+	for _, list := range []func() (int, error){
+		func() (int, error) { l, err := f.db.Workflows(f.ctx, "ten_missing"); return len(l), err },
+		func() (int, error) { l, err := f.db.JobPosts(f.ctx, "ten_missing"); return len(l), err },
+		func() (int, error) { l, err := f.db.Applicants(f.ctx, "ten_missing"); return len(l), err },
+	} {
+		if n, err := list(); err != nil || n != 0 {
+			t.Fatalf("list of a tenant without rows: %d, %v", n, err)
+		}
+	}
 }
