@@ -26,6 +26,7 @@ import (
 // and transactions that River's InsertTx can join. *sqlstore.DB implements it.
 type Store interface {
 	hrconnect.OnboardStore
+	ImportStore
 	Connection(ctx context.Context, tenantID, id string) (*hrconnect.Connection, error)
 	// InTx runs fn in one write transaction.
 	InTx(ctx context.Context, fn func(tx *sql.Tx) error) error
