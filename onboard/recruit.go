@@ -74,7 +74,7 @@ const (
 	// nothing was written. ApplicantID names that applicant.
 	ImportDuplicate ImportOutcome = "duplicate"
 	// ImportSkipped: the candidate cannot become an applicant (no email, a
-	// malformed one, no last name); Reason says what to fix in Recruit.
+	// malformed one, no first or last name); Reason says what to fix in Recruit.
 	ImportSkipped ImportOutcome = "skipped"
 )
 
@@ -474,6 +474,8 @@ func candidateApplicant(tenantID string, rec zoho.RecruitRecord) (ImportItem, *h
 		it.Reason = "The candidate has no email address in Zoho Recruit: add one there and import again."
 	case !validEmail(it.Email) || !isASCII(it.Email):
 		it.Reason = fmt.Sprintf("The candidate's email address %q is not a valid address: correct it in Zoho Recruit (a plain address such as name@example.com) and import again.", it.Email)
+	case first == "":
+		it.Reason = "The candidate has no first name in Zoho Recruit (Zoho People needs one): add it there and import again."
 	case last == "":
 		it.Reason = "The candidate has no last name in Zoho Recruit: add one there and import again."
 	}
@@ -490,6 +492,12 @@ func candidateApplicant(tenantID string, rec zoho.RecruitRecord) (ImportItem, *h
 	}
 	if st := get("Candidate_Status"); st != "" {
 		a.Custom[CustomRecruitStatus] = st
+	}
+	// The same checks as an applicant entered in the ATS.
+	if err := normalizeApplicant(a); err != nil {
+		it.Outcome = ImportSkipped
+		it.Reason = "The candidate cannot be an applicant: " + hrconnect.ErrorMessage(err) + " Correct it in Zoho Recruit and import again."
+		return it, nil
 	}
 	return it, a
 }

@@ -1,7 +1,6 @@
 package onboard_test
 
 import (
-	"database/sql"
 	"errors"
 	"maps"
 	"net/http"
@@ -54,22 +53,12 @@ func (e *env) seedCandidates(records ...map[string]any) []string {
 // applicationStages returns the stages of an applicant's applications.
 func (e *env) applicationStages(applicantID string) []string {
 	e.t.Helper()
+	apps, err := e.svc.Applications(e.ctx, hrconnect.ApplicationFilter{TenantID: e.tenant.ID, ApplicantID: applicantID})
+	must(e.t, err)
 	var out []string
-	must(e.t, e.db.InTx(e.ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(e.ctx, `SELECT stage_id FROM applications WHERE tenant_id = $1 AND applicant_id = $2`, e.tenant.ID, applicantID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return err
-			}
-			out = append(out, s)
-		}
-		return rows.Err()
-	}))
+	for _, a := range apps {
+		out = append(out, a.StageID)
+	}
 	return out
 }
 
@@ -227,7 +216,7 @@ func TestImportFromRecruitLargestPages(t *testing.T) {
 	rc, _ := e.recruitConnection(e.tenant.ID, e.user.ID, "Zoho Recruit EU")
 	var recs []map[string]any
 	for i := range 205 {
-		recs = append(recs, map[string]any{"Last_Name": "Hire " + strconv.Itoa(i), "Email": "hire" + strconv.Itoa(i) + "@example.com", "Candidate_Status": "Hired"})
+		recs = append(recs, map[string]any{"First_Name": "Pat", "Last_Name": "Hire " + strconv.Itoa(i), "Email": "hire" + strconv.Itoa(i) + "@example.com", "Candidate_Status": "Hired"})
 	}
 	e.seedCandidates(recs...)
 	before := e.state().Calls["recruit.search"]
@@ -244,7 +233,7 @@ func TestImportFromRecruitTokens(t *testing.T) {
 	dialects(t, func(t *testing.T, open func(testing.TB) *sqlstore.DB) {
 		e := newEnv(t, open(t), options{cfg: testConfig(), noWorkers: true})
 		rc, issued := e.recruitConnection(e.tenant.ID, e.user.ID, "Zoho Recruit EU")
-		ids := e.seedCandidates(map[string]any{"Last_Name": "Lovelace", "Email": "ada@example.com", "Candidate_Status": "Hired"})
+		ids := e.seedCandidates(map[string]any{"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com", "Candidate_Status": "Hired"})
 		key := hrconnect.CredentialKey{TenantID: e.tenant.ID, ConnectionID: rc.ID}
 
 		tok, err := e.db.CachedToken(e.ctx, key)
@@ -301,7 +290,7 @@ func TestImportFromRecruitRefusals(t *testing.T) {
 	boss := &hrconnect.User{TenantID: other.ID, Email: "boss@globex.test", Name: "Boss", Permissions: []hrconnect.Permission{hrconnect.PermIntegrations}}
 	must(t, e.db.CreateUser(e.ctx, boss))
 	foreign, _ := e.recruitConnection(other.ID, boss.ID, "Globex Recruit")
-	e.seedCandidates(map[string]any{"Last_Name": "Lovelace", "Email": "ada@example.com", "Candidate_Status": "Hired"})
+	e.seedCandidates(map[string]any{"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com", "Candidate_Status": "Hired"})
 	before := e.state().Calls
 
 	hired := onboard.RecruitFilter{Status: "Hired"}

@@ -39,13 +39,13 @@ func (db *DB) ApplicantsByEmail(ctx context.Context, tenantID string, emails []s
 		for i := range chunk {
 			marks[i] = fmt.Sprintf("$%d", i+2)
 		}
-		rows, err := db.ro.QueryContext(ctx, `SELECT `+importApplicantColumns+` FROM applicants
+		rows, err := db.ro.QueryContext(ctx, `SELECT `+applicantColumns+` FROM applicants
 			WHERE tenant_id = $1 AND lower(email) IN (`+strings.Join(marks, ", ")+`)`, append([]any{tenantID}, chunk...)...)
 		if err != nil {
 			return nil, fmt.Errorf("read applicants by email: %w", err)
 		}
 		for rows.Next() {
-			a, err := scanImportApplicant(rows)
+			a, err := scanApplicant(rows)
 			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read applicants by email: %w", err)
@@ -168,30 +168,4 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
-}
-
-const importApplicantColumns = `tenant_id, applicant_id, first_name, surname, email, phone, job_title, department,
-	start_date, date_of_birth, custom, created_at, updated_at`
-
-func scanImportApplicant(row interface{ Scan(...any) error }) (*hrconnect.Applicant, error) {
-	a := &hrconnect.Applicant{}
-	var start, birth, custom string
-	err := row.Scan(&a.TenantID, &a.ApplicantID, &a.FirstName, &a.Surname, &a.Email, &a.Phone, &a.JobTitle, &a.Department,
-		&start, &birth, &custom, timeDest(&a.CreatedAt), timeDest(&a.UpdatedAt))
-	if err != nil {
-		return nil, err
-	}
-	if a.StartDate, err = parseDate(start); err != nil {
-		return nil, fmt.Errorf("start date: %w", err)
-	}
-	if a.DateOfBirth, err = parseDate(birth); err != nil {
-		return nil, fmt.Errorf("date of birth: %w", err)
-	}
-	if err := json.Unmarshal([]byte(custom), &a.Custom); err != nil {
-		return nil, fmt.Errorf("custom fields: %w", err)
-	}
-	if len(a.Custom) == 0 {
-		a.Custom = nil
-	}
-	return a, nil
 }

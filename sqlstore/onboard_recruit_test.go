@@ -1,7 +1,6 @@
 package sqlstore_test
 
 import (
-	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -158,23 +157,11 @@ func testConcurrentImports(t *testing.T, f *onboardFixture) {
 // applicationsOf returns the stage IDs of an applicant's applications.
 func applicationsOf(t *testing.T, f *onboardFixture, applicantID string) []string {
 	t.Helper()
+	apps, err := f.db.Applications(f.ctx, hrconnect.ApplicationFilter{TenantID: f.tenant.ID, ApplicantID: applicantID})
+	must(t, err)
 	var out []string
-	// Read in a transaction of InTx: the store lists applications only
-	// through the ATS layer.
-	must(t, f.db.InTx(f.ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(f.ctx, `SELECT stage_id FROM applications WHERE tenant_id = $1 AND applicant_id = $2`, f.tenant.ID, applicantID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return err
-			}
-			out = append(out, s)
-		}
-		return rows.Err()
-	}))
+	for _, a := range apps {
+		out = append(out, a.StageID)
+	}
 	return out
 }
