@@ -25,6 +25,7 @@ import (
 
 	"hrconnect"
 	"hrconnect/connect"
+	"hrconnect/onboard"
 	"hrconnect/zoho"
 )
 
@@ -68,6 +69,9 @@ type Deps struct {
 	// connections to the default services can choose, listed with those
 	// services; nil means Zoho's real ones.
 	Directory *zoho.Directory
+	// Onboard imports candidates from Zoho Recruit (and runs the ATS);
+	// nil answers those routes with 503.
+	Onboard *onboard.Service
 	// Logger receives one line per request and every internal error; nil
 	// discards them. Secrets are never logged.
 	Logger *slog.Logger
@@ -77,18 +81,19 @@ type Deps struct {
 
 // server is the API's state, shared by every request.
 type server struct {
-	store Store
-	conns *connect.Service
-	dir   *zoho.Directory
-	log   *slog.Logger
-	now   func() time.Time
-	mux   *http.ServeMux
+	store   Store
+	conns   *connect.Service
+	onboard *onboard.Service
+	dir     *zoho.Directory
+	log     *slog.Logger
+	now     func() time.Time
+	mux     *http.ServeMux
 }
 
 // New returns the API's handler, serving /api/v1/… (full paths: see the
 // package documentation).
 func New(d Deps) http.Handler {
-	s := &server{store: d.Store, conns: d.Connections, dir: d.Directory, log: d.Logger, now: d.Now}
+	s := &server{store: d.Store, conns: d.Connections, onboard: d.Onboard, dir: d.Directory, log: d.Logger, now: d.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

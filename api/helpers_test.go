@@ -20,6 +20,7 @@ import (
 	"hrconnect/connect"
 	"hrconnect/internal/logging"
 	"hrconnect/internal/testenv"
+	"hrconnect/onboard"
 	"hrconnect/sandbox"
 	"hrconnect/sqlstore"
 	"hrconnect/vault"
@@ -141,7 +142,8 @@ func newEnv(t *testing.T, b backend) *env {
 	z := &connect.Zoho{Client: zc}
 	m := connect.NewManager(e.db, &connect.Refreshers{Zoho: z, Services: e.db}, connect.WithClock(e.sb.Now), connect.WithLogger(logger))
 	conns := connect.NewService(e.db, m, z, connect.WithServices(e.db), connect.WithDirectory(e.dir))
-	e.api = httptest.NewServer(api.New(api.Deps{Store: e.db, Connections: conns, Directory: e.dir, Logger: logger, Now: e.sb.Now}))
+	ob := onboard.NewService(e.db, m, zc, onboard.Config{Now: e.sb.Now, Logger: logger})
+	e.api = httptest.NewServer(api.New(api.Deps{Store: e.db, Connections: conns, Onboard: ob, Directory: e.dir, Logger: logger, Now: e.sb.Now}))
 	t.Cleanup(e.api.Close)
 	t.Cleanup(e.checkSecrets)
 

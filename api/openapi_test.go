@@ -507,7 +507,7 @@ func TestOpenAPIExamples(t *testing.T) {
 
 	steps := []string{
 		"getOpenAPI", "listServices", "createService", "getService",
-		"createConnection", "listConnections", "getConnection", "checkConnection", "invokeConnection",
+		"createConnection", "listConnections", "getConnection", "checkConnection", "invokeConnection", "importCandidates",
 		"listConnectionEvents", "reconnectConnection",
 		"createAPIKey", "listAPIKeys", "deleteAPIKey", "listAudit",
 		"deleteConnection", "deleteService",
@@ -540,8 +540,12 @@ func TestOpenAPIExamples(t *testing.T) {
 			}
 			body = m
 		}
-		path := strings.NewReplacer("{id}", map[bool]string{true: keyID, false: connID}[strings.Contains(o.path, "api-keys")],
-			"{key}", "acme_hr").Replace(o.path)
+		pathID := map[bool]string{true: keyID, false: connID}[strings.Contains(o.path, "api-keys")]
+		if id == "importCandidates" {
+			rc, _ := e.connectRecruit("Zoho Recruit EU")
+			pathID = rc.ID
+		}
+		path := strings.NewReplacer("{id}", pathID, "{key}", "acme_hr").Replace(o.path)
 		key := e.adminKey
 		if o.node["security"] != nil {
 			key = ""

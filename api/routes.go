@@ -42,6 +42,7 @@ var routes = []route{
 	{Method: "GET", Path: Prefix + "/connections/{id}/events", handle: (*server).connectionEvents},
 	{Method: "POST", Path: Prefix + "/connections/{id}/check", handle: (*server).checkConnection},
 	{Method: "POST", Path: Prefix + "/connections/{id}/invoke", handle: (*server).invokeConnection},
+	{Method: "POST", Path: Prefix + "/connections/{id}/import", Permission: hrconnect.PermIntegrations, handle: (*server).importCandidates},
 
 	{Method: "GET", Path: Prefix + "/api-keys", Permission: hrconnect.PermIntegrations, handle: (*server).listAPIKeys},
 	{Method: "POST", Path: Prefix + "/api-keys", Permission: hrconnect.PermIntegrations, handle: (*server).createAPIKey},
