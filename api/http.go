@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hrconnect"
+	"hrconnect/internal/logging"
 )
 
 // maxBodyBytes bounds a request body. The largest legitimate one is an
@@ -48,7 +49,10 @@ func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(hw http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		w := &statusRecorder{ResponseWriter: hw}
-		reqID := randomID()
+		reqID := logging.RequestID(r.Context()) // set by the server's middleware
+		if reqID == "" {
+			reqID = randomID()
+		}
 		w.Header().Set("X-Request-ID", reqID)
 		var p *principal
 		var err error
@@ -80,13 +84,13 @@ func (s *server) wrap(rt route) http.Handler {
 			if pr.Status >= 500 {
 				// The cause goes to the log only. Errors from connect and
 				// zoho are built without secrets; this is their one outlet.
-				s.log.Error("api request failed", append(attrs, "status", pr.Status, "err", err.Error())...)
+				s.log.ErrorContext(r.Context(), "api request failed", append(attrs, "status", pr.Status, "err", err.Error())...)
 			}
 			if w.status == 0 {
 				writeProblem(w, pr)
 			}
 		}
-		s.log.Info("api request", append(attrs, "status", w.status, "duration_ms", time.Since(start).Milliseconds())...)
+		s.log.InfoContext(r.Context(), "api request", append(attrs, "status", w.status, "duration_ms", time.Since(start).Milliseconds())...)
 	})
 }
 

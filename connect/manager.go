@@ -67,6 +67,7 @@ type Manager struct {
 	now       func() time.Time
 	log       *slog.Logger
 	group     singleflight.Group
+	onRefresh func(outcome string) // WithRefreshObserver
 
 	// Margin is how long before expiry a token is replaced. Small, so that a
 	// connection costs one refresh an hour (Zoho's tokens live 3600 s), and
@@ -182,6 +183,7 @@ func (m *Manager) refreshLocked(ctx context.Context, k hrconnect.CredentialKey, 
 		}
 		access, lifetime, err := m.refresher.Refresh(ctx, conn, creds)
 		next.Refreshes = append(next.Refreshes, now)
+		defer func() { m.observeRefresh(refreshErr) }()
 		if err != nil {
 			if !errors.As(err, &refreshErr) {
 				refreshErr = &RefreshError{Message: "Could not reach the service to refresh the access token.", Resolution: "hrconnect will try again shortly.", Err: err}

@@ -293,7 +293,7 @@ func (r *run) handle(ctx context.Context, err error) error {
 			if err := s.store.BlockConnection(ctx, t.TenantID, t.ConnectionID, until, ze.Message); err != nil {
 				return err
 			}
-			s.log.Warn("zoho people lock-out", "tenant", t.TenantID, "connection", t.ConnectionID, "until", until)
+			s.log.Warn("zoho people lock-out", "tenant", t.TenantID, "transfer", t.ID, "connection", t.ConnectionID, "until", until)
 			t.Reply = zohoReply(ze)
 			return r.wait(ctx, hrconnect.TransferWaitingLockout, until.Sub(s.cfg.Now()), lockoutMessage(until))
 		}

@@ -32,6 +32,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// UserAgent is sent with every request; empty means "hrconnect".
 	UserAgent string
+	// Observe, when set, is told of every call's endpoint and outcome
+	// (metrics); see Observe.
+	Observe Observe
 }
 
 // Client calls Zoho Accounts, People and Recruit for any number of
@@ -74,6 +77,9 @@ func NewClient(cfg Config) *Client {
 		hc.Timeout = DefaultTimeout
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if cfg.Observe != nil {
+		hc.Transport = observed(hc.Transport, cfg.Observe)
+	}
 	c.http = &hc
 	base := hc.Transport
 	if base == nil {

@@ -17,6 +17,7 @@ import (
 	"hrconnect/api"
 	"hrconnect/connect"
 	"hrconnect/internal/logging"
+	"hrconnect/internal/ops"
 	"hrconnect/onboard"
 	"hrconnect/sandbox"
 	"hrconnect/web"
@@ -36,12 +37,16 @@ type serveConfig struct {
 	addr    string
 	baseURL string
 	sandbox bool
+	ops     opsConfig
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sc storeConfig
 	var cfg serveConfig
 	envs := withEnvs(map[string]string{"addr": "HRCONNECT_ADDR", "base-url": "HRCONNECT_BASE_URL", "sandbox": "HRCONNECT_SANDBOX"})
+	for k, v := range opsEnvs {
+		envs[k] = v
+	}
 	fs := newFlagSet("serve",
 		"Runs the web app and the REST API (/api/v1/) on --addr, and the background workers.\n"+
 			"With --sandbox, a stand-in for Zoho runs in the same process on a loopback port of its own, and every\n"+
@@ -52,7 +57,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
 	fs.StringVar(&cfg.baseURL, "base-url", "", "`URL` people reach hrconnect at, for the OAuth redirect URI {base}/oauth/zoho/callback\n      and Secure cookies when https; default http://ADDR")
 	fs.BoolVar(&cfg.sandbox, "sandbox", false, "also run the Zoho sandbox and use it as every data centre (offline demos and trials)")
+	cfg.ops.register(fs)
 	if err := parseFlags(fs, args, envs); err != nil {
+		return err
+	}
+	if err := cfg.ops.check(); err != nil {
 		return err
 	}
 	log := logging.New(stderr, logging.Options{})
@@ -107,9 +116,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		serve(&http.Server{Handler: sandbox.New().Handler(), ReadHeaderTimeout: 10 * time.Second}, sl)
 	}
 
-	zc := zoho.NewClient(zoho.Config{Directory: dir})
+	metrics := ops.NewMetrics(db, log)
+	zc := zoho.NewClient(zoho.Config{Directory: dir, Observe: metrics.ZohoCall})
 	z := &connect.Zoho{Client: zc}
-	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log))
+	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log), connect.WithRefreshObserver(metrics.Refresh))
 	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
 
 	app, err := web.New(web.Deps{
@@ -147,7 +157,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("start the background workers: %w", err)
 	}
 
-	serve(&http.Server{Handler: app.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, ln)
+	serve(&http.Server{Handler: opsHandler(db, metrics, cfg.ops.metricsToken, app.Handler()), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}, ln)
 
 	fmt.Fprintf(stdout, "hrconnect is running: open %s/\n", base)
 	if console != "" {
@@ -160,22 +170,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case <-ctx.Done():
 	case runErr = <-errc:
 	}
-	log.Info("shutting down")
-	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, srv := range servers {
-		if err := srv.Shutdown(stopCtx); err != nil {
-			runErr = errors.Join(runErr, fmt.Errorf("stop HTTP server: %w", err))
-		}
-	}
-	if err := jobs.Stop(stopCtx); err != nil {
-		// Jobs still running after the grace period are cancelled.
-		cancelCtx, cancelJobs := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancelJobs()
-		if err := jobs.StopAndCancel(cancelCtx); err != nil {
-			runErr = errors.Join(runErr, fmt.Errorf("stop the background workers: %w", err))
-		}
-	}
+	log.Info("shutting down", "grace", cfg.ops.shutdownGrace.String())
+	shutdown(log, cfg.ops.shutdownGrace, servers, jobs)
 	return runErr
 }
 

@@ -37,13 +37,14 @@ type Options struct {
 	Text bool
 }
 
-// New returns a logger writing to w, JSON by default, that redacts secret attributes.
+// New returns a logger writing to w, JSON by default, that redacts secret
+// attributes and adds those its context carries (With) to each line.
 func New(w io.Writer, o Options) *slog.Logger {
 	ho := &slog.HandlerOptions{Level: o.Level, ReplaceAttr: replace}
 	if o.Text {
-		return slog.New(slog.NewTextHandler(w, ho))
+		return slog.New(contextHandler{slog.NewTextHandler(w, ho)})
 	}
-	return slog.New(slog.NewJSONHandler(w, ho))
+	return slog.New(contextHandler{slog.NewJSONHandler(w, ho)})
 }
 
 func replace(_ []string, a slog.Attr) slog.Attr {
