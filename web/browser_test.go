@@ -15,14 +15,18 @@ import (
 
 // The browser tests drive Debian's Chromium through the real pages, the
 // sandbox's API Console and its consent page included. Each is bounded to a
-// minute; together they run in parallel.
+// minute (the newcomer's, which goes on to the first hire, to two);
+// together they run in parallel.
 
 // chrome starts a headless Chromium with a fresh profile and returns a tab's
-// context, bounded in time.
-func chrome(t *testing.T) context.Context {
+// context, bounded to a minute.
+func chrome(t *testing.T) context.Context { return chromeFor(t, time.Minute) }
+
+// chromeFor is chrome bounded to d.
+func chromeFor(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
 	path := testenv.Chromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
@@ -125,11 +129,12 @@ func signInBrowser(t *testing.T, tab context.Context, a *app, email, password st
 // TestBrowserNewcomer is a newcomer's whole path: first-run setup, signing
 // out and in, the marketplace search, a Self Client and its code made on the
 // sandbox's API Console page, the secure token form, the tokens shown once
-// and saved, and the tile showing Connected.
+// and saved, and the tile showing Connected; then the first hire, through
+// the workflow, job post, applicant and transfer pages (hireInBrowser).
 func TestBrowserNewcomer(t *testing.T) {
 	t.Parallel()
 	a := newApp(t)
-	tab := chrome(t)
+	tab := chromeFor(t, 2*time.Minute)
 	password := "a newcomer's long password"
 	a.secrets.add(password)
 
@@ -243,6 +248,7 @@ func TestBrowserNewcomer(t *testing.T) {
 			t.Errorf("the connection page shows the secret %q", s)
 		}
 	}
+	hireInBrowser(t, tab, a)
 }
 
 // TestBrowserConnectWithZoho is seed 004's redirect flow in the browser:

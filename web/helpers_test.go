@@ -16,12 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"golang.org/x/crypto/bcrypt"
 
 	"hrconnect"
 	"hrconnect/api"
 	"hrconnect/connect"
 	"hrconnect/internal/logging"
+	"hrconnect/onboard"
 	"hrconnect/sandbox"
 	"hrconnect/sqlstore"
 	"hrconnect/vault"
@@ -37,6 +39,7 @@ type app struct {
 	sb      *sandbox.Server
 	sbURL   string
 	db      *sqlstore.DB
+	onb     *onboard.Service
 	logs    *syncBuffer
 	secrets *secretList
 }
@@ -121,9 +124,11 @@ func newAppOn(t *testing.T, pgURL string, opts ...appOption) *app {
 	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log))
 	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
 
+	a.onb = startOnboard(t, db, tokens, zc, log)
+
 	srv := httptest.NewUnstartedServer(nil)
 	a.url = "http://" + srv.Listener.Addr().String()
-	deps := web.Deps{Store: db, Connections: conns, Zoho: zc, BaseURL: a.url, SandboxConsole: sbSrv.URL + "/console/",
+	deps := web.Deps{Store: db, Connections: conns, Onboard: a.onb, Zoho: zc, BaseURL: a.url, SandboxConsole: sbSrv.URL + "/console/",
 		Logger: log, BcryptCost: bcrypt.MinCost,
 		API: api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Logger: log})}
 	for _, o := range opts {
@@ -140,6 +145,34 @@ func newAppOn(t *testing.T, pgURL string, opts ...appOption) *app {
 	// secret the test used.
 	t.Cleanup(a.checkLogs)
 	return a
+}
+
+// startOnboard returns the onboarding service with a River client working
+// its jobs, as serve wires it, with short waits: River's snoozes and
+// backoffs use real time.
+func startOnboard(t *testing.T, db *sqlstore.DB, tokens *connect.Manager, zc *zoho.Client, log *slog.Logger) *onboard.Service {
+	t.Helper()
+	svc := onboard.NewService(db, tokens, zc, onboard.Config{InsertsPerMinute: -1, ReconnectWait: 50 * time.Millisecond,
+		ReconnectWaitMax: 200 * time.Millisecond, MaxSnooze: 100 * time.Millisecond, RetryBackoff: 20 * time.Millisecond,
+		RetryBackoffMax: 200 * time.Millisecond, Logger: log})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, svc.Worker())
+	rc, err := db.NewRiverClient(&river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers,
+		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
+		FetchCooldown: 20 * time.Millisecond, FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetRiver(rc)
+	if err := rc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = rc.Stop(ctx)
+	})
+	return svc
 }
 
 // checkLogs fails the test if any log line holds one of the test's secrets.

@@ -31,6 +31,18 @@ var templateFuncs = template.FuncMap{
 		return t.UTC().Format("2 Jan 2006 15:04 UTC")
 	},
 	"join": func(s []string) string { return strings.Join(s, ", ") },
+	// inc turns a 0-based position into the 1-based number people count by.
+	"inc": func(i int) int { return i + 1 },
+	// pathEsc makes an ID chosen by people (an applicant's) one path segment.
+	"pathEsc": url.PathEscape,
+	// date writes a calendar date as YYYY-MM-DD, the form of date inputs;
+	// empty when unknown.
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	},
 	"statusLabel": func(st hrconnect.ConnectionStatus) string {
 		switch st {
 		case hrconnect.StatusConnected:
@@ -41,6 +53,27 @@ var templateFuncs = template.FuncMap{
 			return "Disconnected"
 		}
 		return string(st)
+	},
+	// dict2app passes a page's view and an application to the shared
+	// "applicationrow" part.
+	"dict2app":      func(v *view, r *applicationRow) map[string]any { return map[string]any{"V": v, "R": r} },
+	"transferLabel": transferLabel,
+	// sourceLabel names an applicant field as the mapping form offers it.
+	"sourceLabel": func(f hrconnect.ApplicantField) string {
+		if strings.HasPrefix(string(f), "custom:") {
+			return "Custom field: " + f.Label()
+		}
+		return f.Label()
+	},
+	// transferClass is the CSS class of a transfer's state.
+	"transferClass": func(st hrconnect.TransferState) string {
+		switch st {
+		case hrconnect.TransferSucceeded:
+			return "ok"
+		case hrconnect.TransferFailed:
+			return "bad"
+		}
+		return "warn"
 	},
 	// dict2 passes a page's view and a Zoho form to the shared form parts.
 	"dict2": func(v *view, f *zohoForm) map[string]any { return map[string]any{"V": v, "F": f} },
@@ -88,6 +121,12 @@ type view struct {
 	Form url.Values
 	// Sandbox is the sandbox console's URL when hrconnect runs with one.
 	Sandbox string
+	// ATS is set when the onboarding pages (workflows, job posts,
+	// applicants, transfers) are served, for the navigation.
+	ATS bool
+	// Refresh, when not zero, reloads the page after that many seconds:
+	// a transfer's page while it is not done.
+	Refresh int
 	Data    any
 }
 
@@ -124,6 +163,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if v.Sandbox == "" {
 		v.Sandbox = s.sandbox
 	}
+	v.ATS = s.onb != nil
 	if v.Flash == "" {
 		v.Flash = takeFlash(w, r)
 	}

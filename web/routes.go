@@ -39,6 +39,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /connections/{id}", s.signedIn(s.connectionDetail))
 	mux.HandleFunc("POST /connections/{id}/delete", s.manager(s.connectionDelete))
 
+	// The ATS side of onboarding (ats.go).
+	if s.onb != nil {
+		s.atsRoutes(mux)
+	}
+
 	// Custom services.
 	mux.HandleFunc("GET /services", s.signedIn(s.serviceList))
 	mux.HandleFunc("GET /services/new", s.signedIn(s.serviceNewPage))

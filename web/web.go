@@ -2,7 +2,9 @@
 // integrations marketplace, the Zoho connection forms (Seed 000's "Enable this
 // Integration" and secure token form, and seed 004's "Connect with Zoho"
 // redirect with its OAuth callback), connection pages, custom services, users
-// and the audit log. It mounts the REST API (package api) at /api/v1/.
+// and the audit log; and the ATS side of onboarding: workflows and their
+// stages' links to Zoho People, job posts, applicants and their applications,
+// transfers and their log, and each Zoho People connection's field mapping. It mounts the REST API (package api) at /api/v1/.
 //
 // The layout follows miniflux: the route table is in routes.go, each group of
 // handlers has a small file of its own, pages are html/template files embedded
@@ -34,6 +36,7 @@ import (
 
 	"hrconnect"
 	"hrconnect/connect"
+	"hrconnect/onboard"
 	"hrconnect/zoho"
 )
 
@@ -61,6 +64,10 @@ type Deps struct {
 	// SandboxConsole, when set, is the URL of the Zoho sandbox's API Console,
 	// linked from the token form's instructions.
 	SandboxConsole string
+	// Onboard holds workflows, job posts, applicants, applications and
+	// transfers: the ATS pages and the field mappings of Zoho People
+	// connections. Nil leaves those pages out.
+	Onboard *onboard.Service
 	// API serves the REST API under /api/v1/; nil leaves it unmounted.
 	API http.Handler
 	// Logger receives request errors. Secrets are never given to it.
@@ -82,6 +89,7 @@ const CallbackPath = "/oauth/zoho/callback"
 type Server struct {
 	store    Store
 	conns    *connect.Service
+	onb      *onboard.Service
 	zoho     *zoho.Client
 	dir      *zoho.Directory
 	baseURL  string
@@ -107,6 +115,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		store:    d.Store,
 		conns:    d.Connections,
+		onb:      d.Onboard,
 		zoho:     d.Zoho,
 		dir:      d.Zoho.Directory(),
 		baseURL:  strings.TrimRight(d.BaseURL, "/"),
