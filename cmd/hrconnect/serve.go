@@ -121,10 +121,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	z := &connect.Zoho{Client: zc}
 	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log), connect.WithRefreshObserver(metrics.Refresh))
 	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
+	// Transfers (hires into Zoho People) run on the River client below.
+	hires := onboard.NewService(db, tokens, zc, onboard.Config{Logger: log.With("component", "onboard")})
 
 	app, err := web.New(web.Deps{
 		Store:          db,
 		Connections:    conns,
+		Onboard:        hires,
 		Zoho:           zc,
 		BaseURL:        base,
 		SandboxConsole: console,
@@ -137,7 +140,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	// Transfers (hires into Zoho People) and the daily check of idle
 	// connections run on River, in the default queue.
-	hires := onboard.NewService(db, tokens, zc, onboard.Config{Logger: log.With("component", "onboard")})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &connect.CheckIdleWorker{Service: conns, Tenants: db})
 	river.AddWorker(workers, hires.Worker())
