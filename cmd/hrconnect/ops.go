@@ -58,18 +58,21 @@ type stopper interface {
 }
 
 // cancelMargin is how long jobs get, once cancelled after the grace period,
-// to return (River then records them as errored, to be retried), and how
-// long the servers started before the app (the sandbox) get to finish.
+// to return (River then puts them back in the queue, to be retried).
 const cancelMargin = 5 * time.Second
 
+// sideMargin is how long the servers started before the app (the sandbox)
+// get to finish their requests once the jobs have stopped.
+const sideMargin = time.Second
+
 // shutdown stops serve in the order that loses nothing, within grace plus
-// cancelMargin twice at most:
+// cancelMargin plus sideMargin at most:
 //
 //  1. the app's server (the last of servers) stops taking requests and
 //     finishes those in flight;
 //  2. River fetches no more jobs and waits for the running ones, for what
 //     is left of grace; then it cancels them, and a cancelled job returns to
-//     the queue as retryable (a transfer whose insert may have reached Zoho
+//     the queue (a transfer whose insert may have reached Zoho
 //     is marked unsure, and its retry looks before it inserts again);
 //  3. the other servers (the sandbox, which running jobs may still call).
 //
@@ -80,7 +83,7 @@ func shutdown(log *slog.Logger, grace time.Duration, servers []*http.Server, job
 	defer cancel()
 	stopServer := func(ctx context.Context, srv *http.Server) {
 		if err := srv.Shutdown(ctx); err != nil {
-			log.Warn("requests still running after the grace period; closing their connections", "err", err)
+			log.Warn("requests still running after their time to finish; closing their connections", "addr", srv.Addr, "err", err)
 			srv.Close()
 		}
 	}
@@ -97,7 +100,7 @@ func shutdown(log *slog.Logger, grace time.Duration, servers []*http.Server, job
 			log.Error("jobs did not return after being cancelled; River will retry them once they count as stuck", "err", err)
 		}
 	}
-	lastCtx, cancelLast := context.WithTimeout(context.Background(), cancelMargin)
+	lastCtx, cancelLast := context.WithTimeout(context.Background(), sideMargin)
 	defer cancelLast()
 	for _, srv := range servers {
 		stopServer(lastCtx, srv)
