@@ -305,6 +305,17 @@ type applicationRow struct {
 	Transfers []*hrconnect.Transfer
 }
 
+// NextStageID is the stage after the application's, which the move form
+// offers first; empty at the last stage.
+func (r *applicationRow) NextStageID() string {
+	for i, st := range r.Workflow.Stages {
+		if st.ID == r.App.StageID && i+1 < len(r.Workflow.Stages) {
+			return r.Workflow.Stages[i+1].ID
+		}
+	}
+	return ""
+}
+
 // applicationRows looks up what the rows of apps show, each post, workflow
 // and applicant once.
 func (s *Server) applicationRows(r *http.Request, a *actor, apps []*hrconnect.Application) ([]*applicationRow, error) {

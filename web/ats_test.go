@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"hrconnect"
+	"hrconnect/internal/testenv"
 )
 
 // atsWorld is a tenant set up through the pages: a Zoho People connection,
@@ -101,6 +102,7 @@ func TestATSPages(t *testing.T) {
 	ctx := testContext(t)
 
 	b.get("/applicants/A-1")
+	wantContains(t, b.last, `<a href="/workflows"`, `<a href="/jobs"`, `<a href="/applicants" aria-current="page">`, `<a href="/transfers"`)
 	wantContains(t, b.last, "Grace Hopper", "Go engineer", `id="stage-of-`+w.app.ID+`">Applied`, "(creates the employee)")
 	// Moving to Offer makes no transfer; to Hired, one.
 	location(t, b.post("/applications/"+w.app.ID+"/move", url.Values{"stage_id": {w.workflow.Stages[1].ID}}), b.last)
@@ -421,4 +423,29 @@ func TestFieldMappingPage(t *testing.T) {
 	// Retrying a succeeded transfer is refused.
 	res = b.post("/transfers/"+tr.ID+"/retry", nil)
 	wantStatus(t, res, http.StatusConflict, b.last)
+}
+
+// TestATSOnPostgres: the same path on PostgreSQL, where River's jobs and
+// the transfer share the database's transactions: set up through the pages,
+// moved to Hired, and the employee created once with the record ID shown.
+func TestATSOnPostgres(t *testing.T) {
+	t.Parallel()
+	a := newAppOn(t, testenv.Postgres(t))
+	w := setUpATS(t, a)
+	b := w.ada
+	b.get("/applicants/A-1")
+	// The move form offers the next stage first.
+	wantContains(t, b.last, `<option value="`+w.workflow.Stages[1].ID+`" selected>Offer</option>`)
+	location(t, b.post("/applications/"+w.app.ID+"/move", url.Values{"stage_id": {w.hired.ID}}), b.last)
+	ts, err := a.onb.Transfers(testContext(t), hrconnect.TransferFilter{TenantID: w.tenant.ID})
+	must(t, err)
+	if len(ts) != 1 {
+		t.Fatalf("%d transfers, want 1", len(ts))
+	}
+	tr := a.waitTransfer(w.tenant.ID, ts[0].ID)
+	b.get("/transfers/" + tr.ID)
+	wantContains(t, b.last, `id="transfer-state" class="state ok">Succeeded`, tr.ZohoRecordID)
+	if emps := a.employees(); len(emps) != 1 || emps[0].ID != tr.ZohoRecordID || emps[0].Fields["EmailID"] != "grace@acme.test" {
+		t.Fatalf("employees %+v, transfer record %s", emps, tr.ZohoRecordID)
+	}
 }
