@@ -68,6 +68,11 @@ type Config struct {
 	// (2 s), doubling with each attempt up to RetryBackoffMax (15 min).
 	RetryBackoff    time.Duration
 	RetryBackoffMax time.Duration
+	// JobTimeout bounds one attempt of a transfer, the wait for an insert
+	// slot included (MaxPaceWait plus a minute for the calls). River's
+	// rescue threshold (RescueStuckJobsAfter) must be at least this: River
+	// rescues a job whose process died only once both have passed.
+	JobTimeout time.Duration
 	// MaxAttempts is how many failed attempts a transfer gets before it is
 	// marked failed (50; with the backoff above, about half a day). Waiting
 	// for a reconnect or a lock-out spends none.
@@ -94,6 +99,7 @@ func (c *Config) setDefaults() {
 		c.Burst = 1
 	}
 	def(&c.MaxPaceWait, 5*time.Second)
+	def(&c.JobTimeout, c.MaxPaceWait+time.Minute)
 	def(&c.ReconnectWait, time.Minute)
 	def(&c.ReconnectWaitMax, 15*time.Minute)
 	def(&c.MaxSnooze, 15*time.Minute)

@@ -54,9 +54,10 @@ func (w *TransferWorker) NextRetry(job *river.Job[TransferArgs]) time.Time {
 	return time.Now().Add(d)
 }
 
-// Timeout leaves room for the wait for an insert slot on top of the calls.
+// Timeout is Config.JobTimeout, which leaves room for the wait for an
+// insert slot on top of the calls.
 func (w *TransferWorker) Timeout(*river.Job[TransferArgs]) time.Duration {
-	return w.svc.cfg.MaxPaceWait + time.Minute
+	return w.svc.cfg.JobTimeout
 }
 
 // Work performs one attempt of a transfer. It returns nil when the transfer

@@ -38,30 +38,46 @@ type serveConfig struct {
 	baseURL string
 	sandbox bool
 	ops     opsConfig
+	// sandboxURL is a running "hrconnect sandbox" to use as every data centre.
+	sandboxURL string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sc storeConfig
 	var cfg serveConfig
-	envs := withEnvs(map[string]string{"addr": "HRCONNECT_ADDR", "base-url": "HRCONNECT_BASE_URL", "sandbox": "HRCONNECT_SANDBOX"})
+	var wc workerConfig
+	envs := withEnvs(map[string]string{"addr": "HRCONNECT_ADDR", "base-url": "HRCONNECT_BASE_URL", "sandbox": "HRCONNECT_SANDBOX",
+		"zoho-sandbox": "HRCONNECT_ZOHO_SANDBOX_URL"})
 	for k, v := range opsEnvs {
+		envs[k] = v
+	}
+	for k, v := range workerEnvs {
 		envs[k] = v
 	}
 	fs := newFlagSet("serve",
 		"Runs the web app and the REST API (/api/v1/) on --addr, and the background workers.\n"+
 			"With --sandbox, a stand-in for Zoho runs in the same process on a loopback port of its own, and every\n"+
 			"data centre offered is the sandbox's: the whole path, from the API Console to a connected integration,\n"+
-			"works offline.",
+			"works offline. With --zoho-sandbox URL, every data centre is an \"hrconnect sandbox\" already running at URL,\n"+
+			"which outlives serve (restarts, crash tests).",
 		stderr, envs)
 	sc.register(fs)
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
 	fs.StringVar(&cfg.baseURL, "base-url", "", "`URL` people reach hrconnect at, for the OAuth redirect URI {base}/oauth/zoho/callback\n      and Secure cookies when https; default http://ADDR")
 	fs.BoolVar(&cfg.sandbox, "sandbox", false, "also run the Zoho sandbox and use it as every data centre (offline demos and trials)")
+	fs.StringVar(&cfg.sandboxURL, "zoho-sandbox", "", "`URL` of a running \"hrconnect sandbox\" (http://127.0.0.1:9090) to use as every data centre")
 	cfg.ops.register(fs)
+	wc.register(fs)
 	if err := parseFlags(fs, args, envs); err != nil {
 		return err
 	}
+	if cfg.sandbox && cfg.sandboxURL != "" {
+		return errors.New("--sandbox and --zoho-sandbox both choose the Zoho sandbox: give one (--sandbox runs one in this process)")
+	}
 	if err := cfg.ops.check(); err != nil {
+		return err
+	}
+	if err := wc.check(); err != nil {
 		return err
 	}
 	log := logging.New(stderr, logging.Options{})
@@ -100,6 +116,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	dir := zoho.Real()
 	var console string
+	if cfg.sandboxURL != "" {
+		if dir, err = zoho.ForSandbox(cfg.sandboxURL); err != nil {
+			return fmt.Errorf("--zoho-sandbox: %w", err)
+		}
+		console = strings.TrimRight(cfg.sandboxURL, "/") + "/console/"
+	}
 	if cfg.sandbox {
 		// The sandbox gets a loopback port of its own rather than a path
 		// under hrconnect's: its pages and redirects use absolute paths
@@ -122,7 +144,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tokens := connect.NewManager(db, &connect.Refreshers{Zoho: z, Services: db}, connect.WithLogger(log), connect.WithRefreshObserver(metrics.Refresh))
 	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
 	// Transfers (hires into Zoho People) run on the River client below.
-	hires := onboard.NewService(db, tokens, zc, onboard.Config{Logger: log.With("component", "onboard")})
+	hires := onboard.NewService(db, tokens, zc, wc.onboard(log.With("component", "onboard")))
 
 	app, err := web.New(web.Deps{
 		Store:          db,
@@ -143,11 +165,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &connect.CheckIdleWorker{Service: conns, Tenants: db})
 	river.AddWorker(workers, hires.Worker())
+	river.AddWorker(workers, hires.ReconcileWorker())
+	if wc.rescueAfter < longestJob {
+		log.Warn("--rescue-after is shorter than a transfer's usual time: transfers get at most that long",
+			"rescue_after", wc.rescueAfter.String(), "usual", longestJob.String())
+	}
 	jobs, err := db.NewRiverClient(&river.Config{
-		Logger:       log.With("component", "river"),
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers:      workers,
-		PeriodicJobs: connect.PeriodicJobs(),
+		Logger:               log.With("component", "river"),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: wc.workers}},
+		Workers:              workers,
+		PeriodicJobs:         append(connect.PeriodicJobs(), onboard.PeriodicJobs()...),
+		JobTimeout:           wc.jobTimeout(),
+		RescueStuckJobsAfter: wc.rescueAfter,
 	})
 	if err != nil {
 		return err
