@@ -51,7 +51,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if raceEnabled {
 		t.Skip("slow under the race detector; ./scripts/test runs it without: go test -run TestCrashExactlyOnce ./cmd/hrconnect/")
 	}
-	bin := buildHrconnect(t)
+	bin := buildBinary(t)
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		crashTest(t, bin, "")
@@ -62,31 +62,18 @@ func TestCrashExactlyOnce(t *testing.T) {
 	})
 }
 
-// buildHrconnect builds this command into a temporary directory.
-func buildHrconnect(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hrconnect")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// process is a child hrconnect process with its output kept.
-type process struct {
+// child is an hrconnect process started by the test, with its output kept.
+type child struct {
 	cmd            *exec.Cmd
 	stdout, stderr lockedBuffer
 	done           chan error
 }
 
-// start runs bin with args and waits until its standard output matches
+// startChild runs bin with args and waits until its standard output matches
 // ready; it returns the process and the match's first group.
-func start(t *testing.T, bin string, ready *regexp.Regexp, args ...string) (*process, string) {
+func startChild(t *testing.T, bin string, ready *regexp.Regexp, args ...string) (*child, string) {
 	t.Helper()
-	p := &process{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
+	p := &child{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -111,7 +98,7 @@ func start(t *testing.T, bin string, ready *regexp.Regexp, args ...string) (*pro
 
 // kill ends the process with SIGKILL: no deferred function, no graceful
 // stop of River, whatever it was doing.
-func (p *process) kill(t *testing.T) {
+func (p *child) kill(t *testing.T) {
 	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -125,7 +112,7 @@ func (p *process) kill(t *testing.T) {
 
 // stop ends the process with SIGTERM, as an operator would, and returns
 // its exit error; a process already ended returns at once.
-func (p *process) stop(t *testing.T) error {
+func (p *child) stop(t *testing.T) error {
 	select {
 	case err := <-p.done:
 		p.done <- err
@@ -165,7 +152,7 @@ func crashTest(t *testing.T, bin, pgURL string) {
 	began := time.Now()
 	phase := func(what string) { t.Logf("%6.1f s: %s", time.Since(began).Seconds(), what) }
 
-	_, sbURL := start(t, bin, sandboxListening, "sandbox", "--addr", "127.0.0.1:0")
+	_, sbURL := startChild(t, bin, sandboxListening, "sandbox", "--addr", "127.0.0.1:0")
 	sb := sandboxControl{t: t, base: sbURL}
 	sb.call("PUT", "/_sandbox/limits", map[string]any{"off": true}, nil)
 
@@ -254,7 +241,7 @@ func crashTest(t *testing.T, bin, pgURL string) {
 	}
 	var logs []string
 	for kill := 1; kill <= 3; kill++ {
-		p, _ := start(t, bin, serveRunning, args...)
+		p, _ := startChild(t, bin, serveRunning, args...)
 		phase("serve started")
 		// A random moment while it works: after its first success of this
 		// run, and up to 0.4 s later.
@@ -278,7 +265,7 @@ func crashTest(t *testing.T, bin, pgURL string) {
 
 	// The last run finishes the work, the jobs its predecessors left
 	// running among it.
-	p, _ := start(t, bin, serveRunning, args...)
+	p, _ := startChild(t, bin, serveRunning, args...)
 	phase("serve started for the last time")
 	var trs []*hrconnect.Transfer
 	deadline := time.Now().Add(90 * time.Second)
@@ -453,12 +440,5 @@ func (s sandboxControl) call(method, path string, in, out any) {
 		if err := json.Unmarshal(b, out); err != nil {
 			s.t.Fatalf("%s %s: %v", method, path, err)
 		}
-	}
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
