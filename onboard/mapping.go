@@ -85,8 +85,12 @@ func Map(a *hrconnect.Applicant, m *hrconnect.FieldMapping) ([]zoho.Field, error
 // checkTarget refuses a target that is no field link name, holds files, or
 // was mapped already.
 func checkTarget(target string, seen map[string]bool) *hrconnect.Error {
+	field := target
+	if field == "" {
+		field = "mapping" // a target with no name: the mapping is what to fix
+	}
 	bad := func(msg string) *hrconnect.Error {
-		return &hrconnect.Error{Code: hrconnect.EINVALID, Field: target, Message: msg,
+		return &hrconnect.Error{Code: hrconnect.EINVALID, Field: field, Message: msg,
 			Resolution: "Fix the connection's field mapping, then retry the transfer."}
 	}
 	switch {

@@ -344,6 +344,9 @@ func searchParams(ps []SearchParam) string {
 
 // peopleWrite POSTs an insertRecord or updateRecord body and returns the pkId.
 func (c *Client) peopleWrite(ctx context.Context, op string, dc DataCentre, u, accessToken string, body []byte, fields []Field) (string, *Error) {
+	if err := checkFields(op, dc.Location, fields); err != nil {
+		return "", err // nothing sent
+	}
 	rep, err := c.send(ctx, "POST", u, accessToken, formURLEncoded, body)
 	if err != nil {
 		return "", transportError(op, dc.Location, peopleService, ctxErr(ctx, err))
