@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -314,4 +316,37 @@ func grep(text, s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestServeSettingsDocumented: every flag "serve -h" shows has an
+// environment variable, and docs/operations.md's table lists both.
+func TestServeSettingsDocumented(t *testing.T) {
+	var out lockedBuffer
+	if code := run(context.Background(), []string{"serve", "-h"}, &out, &out); code != 0 {
+		t.Fatalf("serve -h exited %d: %s", code, out.String())
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagLine := regexp.MustCompile(`^  --([a-z-]+) .*?(\[\$([A-Z_]+)\])?( \(default .*\))?$`)
+	n := 0
+	for _, line := range strings.Split(out.String(), "\n") {
+		m := flagLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		n++
+		flag, env := m[1], m[3]
+		if env == "" {
+			t.Errorf("--%s has no environment variable", flag)
+		}
+		row := "| `--" + flag + "` | `" + env + "` |"
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/operations.md has no settings row starting %q", row)
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found %d flags in serve -h, want every one:\n%s", n, out.String())
+	}
 }
