@@ -74,16 +74,21 @@ func (p *pacer) wait(ctx context.Context, key string, maxWait time.Duration) (ti
 	if !ok {
 		return ahead, nil
 	}
+	return 0, p.until(ctx, due)
+}
+
+// until waits for the slot due, on the pacer's clock.
+func (p *pacer) until(ctx context.Context, due time.Time) error {
 	for {
 		left := due.Sub(p.now())
 		if left <= 0 {
-			return 0, nil
+			return nil
 		}
 		t := time.NewTimer(min(left, p.step))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return 0, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 	}

@@ -176,11 +176,16 @@ func (r *run) mapRecord(ctx context.Context) error {
 // insert waits for the connection's next insert slot and inserts the record.
 func (r *run) insert(ctx context.Context) error {
 	s, t := r.svc, r.t
-	wait, err := s.pace.wait(ctx, r.key.TenantID+"/"+r.key.ConnectionID, s.cfg.MaxPaceWait)
-	if err != nil {
-		return err
-	} else if wait > 0 {
-		return river.JobSnooze(min(wait, s.cfg.MaxSnooze))
+	// The slot is taken first and the save below made while it comes
+	// closer: Zoho counts inserts as they arrive, and a database write
+	// between the slot and the call would let a slow write bunch them up.
+	var due time.Time
+	if s.pace.perMinute > 0 {
+		var ahead time.Duration
+		var ok bool
+		if due, ahead, ok = s.pace.reserve(r.key.TenantID+"/"+r.key.ConnectionID, s.cfg.MaxPaceWait); !ok {
+			return river.JobSnooze(min(ahead, s.cfg.MaxSnooze))
+		}
 	}
 	// Recorded before the call: if the process dies during it, the next
 	// attempt knows to look the employee up first.
@@ -188,8 +193,11 @@ func (r *run) insert(ctx context.Context) error {
 	if err := r.save(ctx, hrconnect.TransferRunning, t.State != hrconnect.TransferRunning, nil); err != nil {
 		return err
 	}
+	if err := s.pace.until(ctx, due); err != nil {
+		return err
+	}
 	var id string
-	err = r.call(ctx, func(token string) (err error) {
+	err := r.call(ctx, func(token string) (err error) {
 		id, err = s.zoho.InsertRecord(ctx, r.dc, token, r.form, r.fields, r.opts)
 		return err
 	})
