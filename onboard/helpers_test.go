@@ -2,6 +2,7 @@ package onboard_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -57,6 +58,8 @@ type options struct {
 	noWorkers  bool // insert jobs, but work none: tests call the worker themselves
 	maxWorkers int
 	limits     *sandbox.Limits
+	// timeout bounds the env's context (2 minutes; benchmarks take longer).
+	timeout time.Duration
 	// transport, when set, wraps the HTTP transport of the service's Zoho
 	// client (the tests' own calls go direct).
 	transport func(http.RoundTripper) http.RoundTripper
@@ -111,7 +114,7 @@ func openDB(t testing.TB, dir, pgURL string) *sqlstore.DB {
 
 func newEnv(t testing.TB, db *sqlstore.DB, o options) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(o.timeout, 2*time.Minute))
 	t.Cleanup(cancel)
 	sb := sandbox.New()
 	if o.limits != nil {
