@@ -1,6 +1,7 @@
 // Package api is hrconnect's REST API, version 1: what the web pages can do
-// with services, connections, API keys and the audit log, for programs such
-// as the ATS itself.
+// with services, connections, API keys and the audit log, and the ATS side
+// of onboarding (workflows, job posts, applicants, applications, transfers
+// and field mappings), for programs such as the ATS itself.
 //
 // The handler serves full paths, /api/v1/…, so that the paths in the
 // OpenAPI document (openapi.json, served at /api/v1/openapi.json) are the
@@ -69,8 +70,9 @@ type Deps struct {
 	// connections to the default services can choose, listed with those
 	// services; nil means Zoho's real ones.
 	Directory *zoho.Directory
-	// Onboard imports candidates from Zoho Recruit (and runs the ATS);
-	// nil answers those routes with 503.
+	// Onboard is the onboarding service: workflows, job posts, applicants,
+	// applications, transfers, field mappings and imports of candidates from
+	// Zoho Recruit. Nil leaves those routes answering 503.
 	Onboard *onboard.Service
 	// Logger receives one line per request and every internal error; nil
 	// discards them. Secrets are never logged.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"hrconnect"
 	"hrconnect/api"
@@ -40,6 +43,10 @@ type env struct {
 	api    *httptest.Server
 	logs   *lockedBuffer
 	oa     *openAPIDoc
+	// onb is the onboarding service behind the API; river is its client,
+	// which inserts transfer jobs and, once startWorkers is called, works them.
+	onb   *onboard.Service
+	river *river.Client[*sql.Tx]
 	tenant *hrconnect.Tenant
 	other  *hrconnect.Tenant
 	admin  *hrconnect.User
@@ -142,8 +149,18 @@ func newEnv(t *testing.T, b backend) *env {
 	z := &connect.Zoho{Client: zc}
 	m := connect.NewManager(e.db, &connect.Refreshers{Zoho: z, Services: e.db}, connect.WithClock(e.sb.Now), connect.WithLogger(logger))
 	conns := connect.NewService(e.db, m, z, connect.WithServices(e.db), connect.WithDirectory(e.dir))
-	ob := onboard.NewService(e.db, m, zc, onboard.Config{Now: e.sb.Now, Logger: logger})
-	e.api = httptest.NewServer(api.New(api.Deps{Store: e.db, Connections: conns, Onboard: ob, Directory: e.dir, Logger: logger, Now: e.sb.Now}))
+	e.onb = onboard.NewService(e.db, m, zc, onboard.Config{InsertsPerMinute: -1, RetryBackoff: 20 * time.Millisecond,
+		RetryBackoffMax: 200 * time.Millisecond, MaxSnooze: 100 * time.Millisecond, Now: e.sb.Now, Logger: logger})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, e.onb.Worker())
+	river.AddWorker(workers, e.onb.ReconcileWorker())
+	e.river, err = e.db.NewRiverClient(&river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers,
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}}, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.onb.SetRiver(e.river)
+	e.api = httptest.NewServer(api.New(api.Deps{Store: e.db, Connections: conns, Directory: e.dir, Onboard: e.onb, Logger: logger, Now: e.sb.Now}))
 	t.Cleanup(e.api.Close)
 	t.Cleanup(e.checkSecrets)
 
@@ -157,6 +174,18 @@ func newEnv(t *testing.T, b backend) *env {
 	e.readKey = e.issueKey(e.tenant.ID, e.admin.ID, "ATS reader")
 	e.otherKey = e.issueKey(e.other.ID, "", "Globex admin", hrconnect.PermIntegrations)
 	return e
+}
+
+// startWorkers starts the River client, which then works transfer jobs
+// until the test ends.
+func (e *env) startWorkers() {
+	e.t.Helper()
+	must(e.t, e.river.Start(e.ctx))
+	e.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.river.Stop(ctx)
+	})
 }
 
 func (e *env) issueKey(tenantID, userID, name string, perms ...hrconnect.Permission) string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"hrconnect"
 	"hrconnect/api"
 )
 
@@ -501,7 +502,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestOpenAPIExamples(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sqliteOnly)
-	var connID, keyID string
+	var connID, keyID, wfID, stageID, postID, appID, trID string
 	eu, err := e.dir.DC("eu")
 	must(t, err)
 
@@ -509,6 +510,12 @@ func TestOpenAPIExamples(t *testing.T) {
 		"getOpenAPI", "listServices", "createService", "getService",
 		"createConnection", "listConnections", "getConnection", "checkConnection", "invokeConnection", "importCandidates",
 		"listConnectionEvents", "reconnectConnection",
+		"createWorkflow", "listWorkflows", "getWorkflow", "linkStage",
+		"createJobPost", "listJobPosts", "getJobPost", "setJobPostHRConnection",
+		"putApplicant", "listApplicants", "getApplicant",
+		"getFieldMapping", "putFieldMapping", "previewFieldMapping",
+		"createApplication", "listApplications", "getApplication", "moveApplication",
+		"listTransfers", "getTransfer", "retryTransfer", "unlinkStage",
 		"createAPIKey", "listAPIKeys", "deleteAPIKey", "listAudit",
 		"deleteConnection", "deleteService",
 	}
@@ -537,15 +544,41 @@ func TestOpenAPIExamples(t *testing.T) {
 				m["code"] = e.newCode(c.ClientID)
 			case "invokeConnection":
 				m["url"] = strings.Replace(fmt.Sprint(m["url"]), "https://people.zoho.eu", eu.PeopleURL, 1)
+			case "linkStage":
+				m["connection_id"] = connID
+			case "createJobPost":
+				m["workflow_id"] = wfID
+			case "setJobPostHRConnection":
+				m["hr_connection_id"] = connID
+			case "createApplication":
+				m["job_post_id"] = postID
+			case "moveApplication":
+				m["stage_id"] = stageID
 			}
 			body = m
 		}
-		pathID := map[bool]string{true: keyID, false: connID}[strings.Contains(o.path, "api-keys")]
+		pathID := connID
+		for prefix, v := range map[string]string{"/api-keys": keyID, "/workflows": wfID, "/job-posts": postID, "/applications": appID, "/transfers": trID} {
+			if strings.HasPrefix(o.path, "/api/v1"+prefix) {
+				pathID = v
+			}
+		}
 		if id == "importCandidates" {
 			rc, _ := e.connectRecruit("Zoho Recruit EU")
 			pathID = rc.ID
 		}
-		path := strings.NewReplacer("{id}", pathID, "{key}", "acme_hr").Replace(o.path)
+		path := strings.NewReplacer("{id}", pathID, "{key}", "acme_hr", "{stage_id}", stageID, "{applicant_id}", "A-1001").Replace(o.path)
+		if id == "previewFieldMapping" {
+			path += "?applicant_id=A-1001"
+		}
+		if id == "retryTransfer" {
+			// Only a failed transfer can be retried: fail the pending one
+			// as a worker would for a record Zoho refused.
+			tr, err := e.db.Transfer(e.ctx, e.tenant.ID, trID)
+			must(t, err)
+			tr.State, tr.LastError, tr.FinishedAt = hrconnect.TransferFailed, "Zoho refused the record.", e.sb.Now()
+			must(t, e.db.UpdateTransfer(e.ctx, tr, nil))
+		}
 		key := e.adminKey
 		if o.node["security"] != nil {
 			key = ""
@@ -556,6 +589,9 @@ func TestOpenAPIExamples(t *testing.T) {
 			if n, _ := strconv.Atoi(code); n >= 200 && n < 300 && (want == 0 || n < want) {
 				want = n
 			}
+		}
+		if id == "putApplicant" {
+			want = http.StatusCreated // the first put creates the applicant
 		}
 		if r.status != want {
 			t.Fatalf("%s (%s %s): status %d, want %d: %s", id, o.method, path, r.status, want, r.body)
@@ -588,6 +624,37 @@ func TestOpenAPIExamples(t *testing.T) {
 			keyID = out.APIKey.ID
 			e.secret(out.Key)
 			e.allowLast(out.Key)
+		case "createWorkflow":
+			var out struct {
+				ID     string `json:"id"`
+				Stages []struct {
+					ID string `json:"id"`
+				} `json:"stages"`
+			}
+			r.decode(t, &out)
+			wfID, stageID = out.ID, out.Stages[len(out.Stages)-1].ID
+		case "createJobPost":
+			var out struct {
+				ID string `json:"id"`
+			}
+			r.decode(t, &out)
+			postID = out.ID
+		case "createApplication":
+			var out struct {
+				ID string `json:"id"`
+			}
+			r.decode(t, &out)
+			appID = out.ID
+		case "moveApplication":
+			var out struct {
+				Transfer struct {
+					ID string `json:"id"`
+				} `json:"transfer"`
+			}
+			r.decode(t, &out)
+			if trID = out.Transfer.ID; trID == "" {
+				t.Fatalf("moving into the linked stage made no transfer: %s", r.body)
+			}
 		}
 	}
 	for _, o := range e.oa.operations() {

@@ -49,6 +49,52 @@ var routes = []route{
 	{Method: "DELETE", Path: Prefix + "/api-keys/{id}", Permission: hrconnect.PermIntegrations, handle: (*server).deleteAPIKey},
 
 	{Method: "GET", Path: Prefix + "/audit", Permission: hrconnect.PermIntegrations, handle: (*server).listAudit},
+
+	// Onboarding. Workflows, their links and field mappings are
+	// configuration: Integrations Management. Job posts, applicants,
+	// applications, moves and transfers are the ATS's daily work: any key.
+	{Method: "GET", Path: Prefix + "/workflows", handle: ats((*server).listWorkflows)},
+	{Method: "POST", Path: Prefix + "/workflows", Permission: hrconnect.PermIntegrations, handle: ats((*server).createWorkflow)},
+	{Method: "GET", Path: Prefix + "/workflows/{id}", handle: ats((*server).getWorkflow)},
+	{Method: "PUT", Path: Prefix + "/workflows/{id}/stages/{stage_id}/link", Permission: hrconnect.PermIntegrations, handle: ats((*server).linkStage)},
+	{Method: "DELETE", Path: Prefix + "/workflows/{id}/stages/{stage_id}/link", Permission: hrconnect.PermIntegrations, handle: ats((*server).unlinkStage)},
+
+	{Method: "GET", Path: Prefix + "/job-posts", handle: ats((*server).listJobPosts)},
+	{Method: "POST", Path: Prefix + "/job-posts", handle: ats((*server).createJobPost)},
+	{Method: "GET", Path: Prefix + "/job-posts/{id}", handle: ats((*server).getJobPost)},
+	{Method: "PUT", Path: Prefix + "/job-posts/{id}/hr-connection", handle: ats((*server).setJobPostHRConnection)},
+
+	{Method: "GET", Path: Prefix + "/applicants", handle: ats((*server).listApplicants)},
+	{Method: "GET", Path: Prefix + "/applicants/{applicant_id}", handle: ats((*server).getApplicant)},
+	{Method: "PUT", Path: Prefix + "/applicants/{applicant_id}", handle: ats((*server).putApplicant)},
+
+	{Method: "GET", Path: Prefix + "/applications", handle: ats((*server).listApplications)},
+	{Method: "POST", Path: Prefix + "/applications", handle: ats((*server).createApplication)},
+	{Method: "GET", Path: Prefix + "/applications/{id}", handle: ats((*server).getApplication)},
+	{Method: "POST", Path: Prefix + "/applications/{id}/move", handle: ats((*server).moveApplication)},
+
+	{Method: "GET", Path: Prefix + "/transfers", handle: ats((*server).listTransfers)},
+	{Method: "GET", Path: Prefix + "/transfers/{id}", handle: ats((*server).getTransfer)},
+	{Method: "POST", Path: Prefix + "/transfers/{id}/retry", handle: ats((*server).retryTransfer)},
+
+	{Method: "GET", Path: Prefix + "/connections/{id}/field-mapping", handle: ats((*server).getFieldMapping)},
+	{Method: "PUT", Path: Prefix + "/connections/{id}/field-mapping", Permission: hrconnect.PermIntegrations, handle: ats((*server).putFieldMapping)},
+	{Method: "GET", Path: Prefix + "/connections/{id}/field-mapping/preview", handle: ats((*server).previewFieldMapping)},
+}
+
+// handler is a route's function.
+type handler = func(s *server, w http.ResponseWriter, r *http.Request, p *principal) error
+
+// ats guards an onboarding route: without the onboarding service (Deps.Onboard)
+// it answers 503 rather than failing inside.
+func ats(h handler) handler {
+	return func(s *server, w http.ResponseWriter, r *http.Request, p *principal) error {
+		if s.onboard == nil {
+			return &hrconnect.Error{Code: hrconnect.EUNAVAILABLE, Message: "Onboarding is not enabled on this server.",
+				Resolution: "Run hrconnect serve, which enables it; an administrator can check the server's configuration."}
+		}
+		return h(s, w, r, p)
+	}
 }
 
 // Operation is a method and path the API serves, with what calling it takes.

@@ -153,7 +153,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Zoho:           zc,
 		BaseURL:        base,
 		SandboxConsole: console,
-		API:            api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Logger: log}),
+		API:            api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Onboard: hires, Logger: log}),
 		Logger:         log,
 	})
 	if err != nil {
