@@ -34,19 +34,19 @@ import (
 // served over HTTP on loopback, two tenants with keys, and a log that the
 // test scans for secrets when it ends.
 type env struct {
-	t      *testing.T
-	ctx    context.Context
-	sb     *sandbox.Server
-	sbURL  string
-	dir    *zoho.Directory
-	db     *sqlstore.DB
-	api    *httptest.Server
-	logs   *lockedBuffer
-	oa     *openAPIDoc
+	t     *testing.T
+	ctx   context.Context
+	sb    *sandbox.Server
+	sbURL string
+	dir   *zoho.Directory
+	db    *sqlstore.DB
+	api   *httptest.Server
+	logs  *lockedBuffer
+	oa    *openAPIDoc
 	// onb is the onboarding service behind the API; river is its client,
 	// which inserts transfer jobs and, once startWorkers is called, works them.
-	onb   *onboard.Service
-	river *river.Client[*sql.Tx]
+	onb    *onboard.Service
+	river  *river.Client[*sql.Tx]
 	tenant *hrconnect.Tenant
 	other  *hrconnect.Tenant
 	admin  *hrconnect.User
