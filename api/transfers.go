@@ -165,6 +165,10 @@ func (s *server) putFieldMapping(w http.ResponseWriter, r *http.Request, p *prin
 	if err := decode(w, r, &in, false); err != nil {
 		return err
 	}
+	// The connection first: another tenant's is 404, whatever the body.
+	if _, err := s.onb.FieldMapping(r.Context(), p.tenant(), r.PathValue("id")); err != nil {
+		return err
+	}
 	form := strings.TrimSpace(in.Form)
 	if form != "" && form != "employee" {
 		return hrconnect.Invalid("form", "Only the employee form can receive hires; leave form out or send \"employee\".")
