@@ -166,7 +166,7 @@ func (s *server) putFieldMapping(w http.ResponseWriter, r *http.Request, p *prin
 		return err
 	}
 	// The connection first: another tenant's is 404, whatever the body.
-	if _, err := s.onb.FieldMapping(r.Context(), p.tenant(), r.PathValue("id")); err != nil {
+	if _, err := s.onboard.FieldMapping(r.Context(), p.tenant(), r.PathValue("id")); err != nil {
 		return err
 	}
 	form := strings.TrimSpace(in.Form)
