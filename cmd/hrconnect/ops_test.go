@@ -350,3 +350,27 @@ func TestServeSettingsDocumented(t *testing.T) {
 		t.Fatalf("found %d flags in serve -h, want every one:\n%s", n, out.String())
 	}
 }
+
+// TestServeRefusesBadOpsSettings: a grace period that is not positive, or a
+// metrics token short enough to guess, stops serve before it opens anything,
+// with a message naming the setting.
+func TestServeRefusesBadOpsSettings(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--shutdown-grace", "0s"}, "--shutdown-grace"},
+		{[]string{"--shutdown-grace", "-5s"}, "--shutdown-grace"},
+		{[]string{"--metrics-token", "short"}, "--metrics-token"},
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		var out, errs lockedBuffer
+		code := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, c.args...), &out, &errs)
+		if code != 1 || !strings.Contains(errs.String(), c.want) {
+			t.Errorf("serve %v: exit %d, %q; want 1 and a message naming %s", c.args, code, errs.String(), c.want)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("serve %v created the data directory before refusing its settings", c.args)
+		}
+	}
+}
