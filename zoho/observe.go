@@ -47,24 +47,46 @@ func (t *observeTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		t.observe(endpoint, OutcomeNetworkError)
 		return resp, err
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	buf := getBuf()
+	_, rerr := buf.ReadFrom(io.LimitReader(resp.Body, maxReply))
 	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	body := &pooledBody{Reader: bytes.NewReader(buf.Bytes()), buf: buf}
+	resp.Body = body
 	if rerr != nil {
 		// The caller reads the same truncated body and fails as a
 		// transport error: count it as one.
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{rerr}))
+		body.err = rerr
 		t.observe(endpoint, OutcomeNetworkError)
 		return resp, nil
 	}
-	t.observe(endpoint, outcomeOf(endpoint, resp.StatusCode, body))
+	t.observe(endpoint, outcomeOf(endpoint, resp.StatusCode, buf.Bytes()))
 	return resp, nil
 }
 
-// errReader returns err after the bytes before it.
-type errReader struct{ err error }
+// pooledBody is a reply read into a pooled buffer, handed back on Close.
+// err, when set, is returned after the bytes, as the original body did.
+type pooledBody struct {
+	*bytes.Reader
+	buf *bytes.Buffer
+	err error
+}
 
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+func (b *pooledBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	if err == io.EOF && b.err != nil {
+		return n, b.err
+	}
+	return n, err
+}
+
+func (b *pooledBody) Close() error {
+	if b.buf != nil {
+		b.Reader.Reset(nil)
+		putBuf(b.buf)
+		b.buf = nil
+	}
+	return nil
+}
 
 // endpointOf names the Zoho endpoint of a request path, from a fixed set.
 func endpointOf(method, path string) string {

@@ -1,8 +1,11 @@
 package zoho_test
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,6 +90,47 @@ func TestObserve(t *testing.T) {
 	} {
 		if got := o.count(w.endpoint, w.outcome); got != w.n {
 			t.Errorf("%s %s observed %d times, want %d (all: %v)", w.endpoint, w.outcome, got, w.n, o.got)
+		}
+	}
+}
+
+// BenchmarkInsertRecordObserved measures what counting calls costs: the
+// same inserts through two clients built alike, without and with an
+// Observe (which reads each reply once more, into a pooled buffer).
+func BenchmarkInsertRecordObserved(b *testing.B) {
+	e := newEnv(b)
+	dc := e.dc("eu")
+	_, tok := e.connect("eu", peopleScope)
+	e.limits(map[string]any{"off": true})
+	var seq atomic.Int64
+	for _, observed := range []bool{false, true} {
+		name := "off"
+		var calls atomic.Int64
+		cfg := zoho.Config{Directory: e.dir}
+		if observed {
+			name, cfg.Observe = "on", func(string, string) { calls.Add(1) }
+		}
+		c := zoho.NewClient(cfg)
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := strconv.FormatInt(seq.Add(1), 10)
+					fields := []zoho.Field{
+						{Name: "EmployeeID", Value: "B" + n},
+						{Name: "FirstName", Value: "Grace"},
+						{Name: "LastName", Value: "Hopper"},
+						{Name: "EmailID", Value: "grace." + n + "@example.com"},
+					}
+					if _, err := c.InsertRecord(ctx, dc, tok.AccessToken, "employee", fields, zoho.InsertOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+		if observed && calls.Load() == 0 {
+			b.Fatal("no call observed")
 		}
 	}
 }

@@ -184,6 +184,10 @@ func TestServeOperations(t *testing.T) {
 	if res.StatusCode != 200 || json.Unmarshal(b, &ready) != nil || ready.Status != "ready" || len(ready.Checks) != 2 {
 		t.Errorf("GET /readyz = %d %s, want 200 ready with 2 checks", res.StatusCode, b)
 	}
+	const pageReqID = "ops-test-page-request-0002"
+	if res, _ := do(t, "GET", s.base+"/setup?next=%2Fsecret-query", map[string]string{"X-Request-ID": pageReqID}, nil); res.StatusCode != 200 || res.Header.Get("X-Request-ID") != pageReqID {
+		t.Errorf("GET /setup = %d with X-Request-ID %q", res.StatusCode, res.Header.Get("X-Request-ID"))
+	}
 	if res, _ := do(t, "GET", s.base+"/", nil, nil); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("GET / = %d, want the first-run redirect (303) for pages", res.StatusCode)
 	}
@@ -304,6 +308,9 @@ func TestServeOperations(t *testing.T) {
 	}
 	if n == 0 {
 		t.Errorf("no log line names the request ID %q:\n%s", reqID, logs)
+	}
+	if !strings.Contains(grep(logs, pageReqID), `"msg":"request"`) || strings.Contains(logs, "secret-query") {
+		t.Errorf("the page's request line lacks its ID %q, or shows its query:\n%s", pageReqID, grep(logs, "/setup"))
 	}
 }
 
