@@ -57,7 +57,7 @@ type loadRow struct {
 
 // candidatePaths are the list routes loaded, when the API has them: each is
 // probed first, and a route that does not answer 200 is left out.
-var candidatePaths = []string{"/api/v1/connections", "/api/v1/transfers", "/api/v1/applicants", "/api/v1/workflows"}
+var candidatePaths = []string{"/api/v1/connections", "/api/v1/transfers", "/api/v1/applicants"}
 
 // serveRuns seeds each database at each scale, starts serve on it and
 // loads its API.
