@@ -201,26 +201,49 @@ func prefixColumns(prefix, cols string) string {
 
 // UpdateConnection saves c's name, scopes, client ID, status and last
 // error/refresh fields, and sets its UpdatedAt. The tenant, link name,
-// service, owner, data centre and per-user setting never change.
+// service, owner, data centre and per-user setting never change. When the
+// status changes, Hooks.ConnectionStatusChanged runs in the same
+// transaction.
 func (db *DB) UpdateConnection(ctx context.Context, c *hrconnect.Connection) error {
 	scopes, err := jsonArg(c.Scopes)
 	if err != nil {
 		return fmt.Errorf("update connection: %w", err)
 	}
 	now := truncTime(db.now())
-	res, err := db.rw.ExecContext(ctx, `
-		UPDATE connections SET name = $3, scopes = $4, client_id = $5, status = $6,
-			last_error = $7, last_resolution = $8, last_error_at = $9, last_refresh_at = $10, updated_at = $11
-		WHERE tenant_id = $1 AND id = $2`,
-		c.TenantID, c.ID, c.Name, scopes, c.ClientID, c.Status,
-		c.LastError, c.LastResolution, timeArg(c.LastErrorAt), timeArg(c.LastRefreshAt), timeArg(now))
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		var hook func(context.Context, *sql.Tx, *hrconnect.Connection, hrconnect.ConnectionStatus) error
+		var from hrconnect.ConnectionStatus
+		if h := db.hooks.Load(); h != nil && h.ConnectionStatusChanged != nil {
+			hook = h.ConnectionStatusChanged
+			err := tx.QueryRowContext(ctx, `SELECT status FROM connections WHERE tenant_id = $1 AND id = $2`+db.dialect.forUpdate,
+				c.TenantID, c.ID).Scan(&from)
+			if errors.Is(err, sql.ErrNoRows) {
+				return connectionNotFound(c.ID)
+			} else if err != nil {
+				return fmt.Errorf("update connection: %w", err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `
+			UPDATE connections SET name = $3, scopes = $4, client_id = $5, status = $6,
+				last_error = $7, last_resolution = $8, last_error_at = $9, last_refresh_at = $10, updated_at = $11
+			WHERE tenant_id = $1 AND id = $2`,
+			c.TenantID, c.ID, c.Name, scopes, c.ClientID, c.Status,
+			c.LastError, c.LastResolution, timeArg(c.LastErrorAt), timeArg(c.LastRefreshAt), timeArg(now))
+		if err != nil {
+			return fmt.Errorf("update connection: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("update connection: %w", err)
+		} else if n == 0 {
+			return connectionNotFound(c.ID)
+		}
+		if hook != nil && from != c.Status {
+			return hook(ctx, tx, c, from)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("update connection: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("update connection: %w", err)
-	} else if n == 0 {
-		return connectionNotFound(c.ID)
+		return err
 	}
 	c.UpdatedAt = now
 	c.LastErrorAt, c.LastRefreshAt = truncTime(c.LastErrorAt), truncTime(c.LastRefreshAt)

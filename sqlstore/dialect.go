@@ -37,6 +37,10 @@ type dialect struct {
 	// isUniqueViolation and isForeignKeyViolation classify constraint errors.
 	isUniqueViolation     func(error) bool
 	isForeignKeyViolation func(error) bool
+	// forUpdate ends a SELECT that must lock the rows it reads until the
+	// transaction ends: FOR UPDATE on PostgreSQL; nothing on SQLite, whose
+	// write transactions exclude each other already.
+	forUpdate string
 }
 
 var sqliteDialect = &dialect{
@@ -67,6 +71,7 @@ var sqliteDialect = &dialect{
 	isForeignKeyViolation: func(err error) bool {
 		return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	},
+	forUpdate: "",
 }
 
 func sqliteCode(err error) int {
@@ -113,6 +118,7 @@ var postgresDialect = &dialect{
 	},
 	isUniqueViolation:     func(err error) bool { return pgCode(err) == "23505" },
 	isForeignKeyViolation: func(err error) bool { return pgCode(err) == "23503" },
+	forUpdate:             " FOR UPDATE",
 }
 
 func pgCode(err error) string {

@@ -179,6 +179,8 @@ func (db *DB) Transfers(ctx context.Context, f hrconnect.TransferFilter) ([]*hrc
 // UpdateTransfer saves t's state, attempts, record, reply, record ID, error,
 // resolution, unsure flag and finish time, and sets its UpdatedAt; when entry
 // is not nil it is appended to the transfer's log in the same transaction.
+// When the transfer enters succeeded or failed, Hooks.TransferFinished runs
+// in that transaction too.
 func (db *DB) UpdateTransfer(ctx context.Context, t *hrconnect.Transfer, entry *hrconnect.TransferAttempt) error {
 	record, err := jsonArg(t.Record)
 	if err != nil {
@@ -186,6 +188,10 @@ func (db *DB) UpdateTransfer(ctx context.Context, t *hrconnect.Transfer, entry *
 	}
 	now := truncTime(db.now())
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		afterUpdate, err := db.runTransferHook(ctx, tx, t)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE transfers SET state = $3, attempts = $4, record = $5, reply = $6, zoho_record_id = $7,
 				last_error = $8, resolution = $9, insert_unsure = $10, finished_at = $11, updated_at = $12
@@ -200,9 +206,11 @@ func (db *DB) UpdateTransfer(ctx context.Context, t *hrconnect.Transfer, entry *
 		}
 		if entry != nil {
 			entry.TenantID, entry.TransferID = t.TenantID, t.ID
-			return db.addTransferAttempt(ctx, tx, entry)
+			if err := db.addTransferAttempt(ctx, tx, entry); err != nil {
+				return err
+			}
 		}
-		return nil
+		return afterUpdate()
 	})
 	if err != nil {
 		return err

@@ -109,6 +109,9 @@ var otherSealedColumns = []sealedColumn{
 	{"services", "client_secret", []string{"tenant_id", "key"}, func(k []string) vault.Scope {
 		return serviceScope(k[0], k[1])
 	}},
+	{"webhook_endpoints", "secret", []string{"tenant_id", "id"}, func(k []string) vault.Scope {
+		return webhookSecretScope(k[0], k[1])
+	}},
 }
 
 // ReencryptAll re-seals, under the vault's current primary key, every secret

@@ -53,6 +53,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -116,6 +117,9 @@ type DB struct {
 
 	// now returns the current time; tests may replace it.
 	now func() time.Time
+
+	// hooks run inside the transactions of state changes (SetHooks).
+	hooks atomic.Pointer[Hooks]
 }
 
 // Compile-time checks that DB implements the stores.

@@ -20,7 +20,9 @@ import (
 	"hrconnect/internal/ops"
 	"hrconnect/onboard"
 	"hrconnect/sandbox"
+	"hrconnect/sqlstore"
 	"hrconnect/web"
+	"hrconnect/webhook"
 	"hrconnect/zoho"
 )
 
@@ -170,6 +172,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("--rescue-after is shorter than a transfer's usual time: transfers get at most that long",
 			"rescue_after", wc.rescueAfter.String(), "usual", longestJob.String())
 	}
+	hooks := webhook.NewService(db, webhook.Config{Logger: log.With("component", "webhook")})
+	river.AddWorker(workers, hooks.Worker())
 	jobs, err := db.NewRiverClient(&river.Config{
 		Logger:               log.With("component", "river"),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: wc.workers}},
@@ -182,6 +186,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	hires.SetRiver(jobs)
+	hooks.SetRiver(jobs)
+	// Outgoing webhooks are queued inside the transaction of the change
+	// that causes them (docs/webhooks.md).
+	db.SetHooks(&sqlstore.Hooks{TransferFinished: hooks.TransferFinishedTx, ConnectionStatusChanged: hooks.ConnectionStatusChangedTx})
 	// River gets a context that the signal does not cancel: cancelling it
 	// would stop jobs mid-way, where Stop below lets them finish.
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
