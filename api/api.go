@@ -27,6 +27,7 @@ import (
 	"hrconnect"
 	"hrconnect/connect"
 	"hrconnect/onboard"
+	"hrconnect/webhook"
 	"hrconnect/zoho"
 )
 
@@ -79,6 +80,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock of audit entries; nil means time.Now.
 	Now func() time.Time
+	// Webhooks manages the tenant's webhook endpoints and their delivery
+	// logs; nil answers the webhook routes with an internal error.
+	Webhooks *webhook.Service
 }
 
 // server is the API's state, shared by every request.
@@ -90,12 +94,14 @@ type server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	mux     *http.ServeMux
+	hooks   *webhook.Service
 }
 
 // New returns the API's handler, serving /api/v1/… (full paths: see the
 // package documentation).
 func New(d Deps) http.Handler {
 	s := &server{store: d.Store, conns: d.Connections, onboard: d.Onboard, dir: d.Directory, log: d.Logger, now: d.Now}
+	s.hooks = d.Webhooks
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

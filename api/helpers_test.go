@@ -27,6 +27,7 @@ import (
 	"hrconnect/sandbox"
 	"hrconnect/sqlstore"
 	"hrconnect/vault"
+	"hrconnect/webhook"
 	"hrconnect/zoho"
 )
 
@@ -47,6 +48,7 @@ type env struct {
 	// which inserts transfer jobs and, once startWorkers is called, works them.
 	onb    *onboard.Service
 	river  *river.Client[*sql.Tx]
+	hooks  *webhook.Service
 	tenant *hrconnect.Tenant
 	other  *hrconnect.Tenant
 	admin  *hrconnect.User
@@ -160,7 +162,8 @@ func newEnv(t *testing.T, b backend) *env {
 		t.Fatal(err)
 	}
 	e.onb.SetRiver(e.river)
-	e.api = httptest.NewServer(api.New(api.Deps{Store: e.db, Connections: conns, Directory: e.dir, Onboard: e.onb, Logger: logger, Now: e.sb.Now}))
+	e.hooks = webhook.NewService(e.db, webhook.Config{Logger: logger})
+	e.api = httptest.NewServer(api.New(api.Deps{Store: e.db, Connections: conns, Directory: e.dir, Onboard: e.onb, Logger: logger, Now: e.sb.Now, Webhooks: e.hooks}))
 	t.Cleanup(e.api.Close)
 	t.Cleanup(e.checkSecrets)
 

@@ -502,7 +502,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestOpenAPIExamples(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sqliteOnly)
-	var connID, keyID, wfID, stageID, postID, appID, trID string
+	var connID, keyID, wfID, stageID, postID, appID, trID, webhookID string
 	eu, err := e.dir.DC("eu")
 	must(t, err)
 
@@ -516,7 +516,8 @@ func TestOpenAPIExamples(t *testing.T) {
 		"getFieldMapping", "putFieldMapping", "previewFieldMapping",
 		"createApplication", "listApplications", "getApplication", "moveApplication",
 		"listTransfers", "getTransfer", "retryTransfer", "unlinkStage",
-		"createAPIKey", "listAPIKeys", "deleteAPIKey", "listAudit",
+		"createAPIKey", "listAPIKeys", "deleteAPIKey",
+		"createWebhook", "listWebhooks", "listWebhookDeliveries", "deleteWebhook", "listAudit",
 		"deleteConnection", "deleteService",
 	}
 	seen := map[string]bool{}
@@ -558,7 +559,7 @@ func TestOpenAPIExamples(t *testing.T) {
 			body = m
 		}
 		pathID := connID
-		for prefix, v := range map[string]string{"/api-keys": keyID, "/workflows": wfID, "/job-posts": postID, "/applications": appID, "/transfers": trID} {
+		for prefix, v := range map[string]string{"/api-keys": keyID, "/workflows": wfID, "/job-posts": postID, "/applications": appID, "/transfers": trID, "/webhooks": webhookID} {
 			if strings.HasPrefix(o.path, "/api/v1"+prefix) {
 				pathID = v
 			}
@@ -655,6 +656,17 @@ func TestOpenAPIExamples(t *testing.T) {
 			if trID = out.Transfer.ID; trID == "" {
 				t.Fatalf("moving into the linked stage made no transfer: %s", r.body)
 			}
+		case "createWebhook":
+			var out struct {
+				Webhook struct {
+					ID string `json:"id"`
+				} `json:"webhook"`
+				Secret string `json:"secret"`
+			}
+			r.decode(t, &out)
+			webhookID = out.Webhook.ID
+			e.secret(out.Secret)
+			e.allowLast(out.Secret)
 		}
 	}
 	for _, o := range e.oa.operations() {

@@ -80,6 +80,13 @@ var routes = []route{
 	{Method: "GET", Path: Prefix + "/connections/{id}/field-mapping", handle: ats((*server).getFieldMapping)},
 	{Method: "PUT", Path: Prefix + "/connections/{id}/field-mapping", Permission: hrconnect.PermIntegrations, handle: ats((*server).putFieldMapping)},
 	{Method: "GET", Path: Prefix + "/connections/{id}/field-mapping/preview", handle: ats((*server).previewFieldMapping)},
+
+	// Outgoing webhooks are integration configuration, and their logs show
+	// the receivers' URLs: Integrations Management, like API keys.
+	{Method: "GET", Path: Prefix + "/webhooks", Permission: hrconnect.PermIntegrations, handle: (*server).listWebhooks},
+	{Method: "POST", Path: Prefix + "/webhooks", Permission: hrconnect.PermIntegrations, handle: (*server).createWebhook},
+	{Method: "DELETE", Path: Prefix + "/webhooks/{id}", Permission: hrconnect.PermIntegrations, handle: (*server).deleteWebhook},
+	{Method: "GET", Path: Prefix + "/webhooks/{id}/deliveries", Permission: hrconnect.PermIntegrations, handle: (*server).listWebhookDeliveries},
 }
 
 // handler is a route's function.

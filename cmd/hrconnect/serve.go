@@ -147,6 +147,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conns := connect.NewService(db, tokens, z, connect.WithServices(db), connect.WithDirectory(dir))
 	// Transfers (hires into Zoho People) run on the River client below.
 	hires := onboard.NewService(db, tokens, zc, wc.onboard(log.With("component", "onboard")))
+	hooks := webhook.NewService(db, webhook.Config{Logger: log.With("component", "webhook")})
 
 	app, err := web.New(web.Deps{
 		Store:          db,
@@ -155,7 +156,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Zoho:           zc,
 		BaseURL:        base,
 		SandboxConsole: console,
-		API:            api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Onboard: hires, Logger: log}),
+		API:            api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Onboard: hires, Logger: log, Webhooks: hooks}),
 		Logger:         log,
 	})
 	if err != nil {
@@ -172,7 +173,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("--rescue-after is shorter than a transfer's usual time: transfers get at most that long",
 			"rescue_after", wc.rescueAfter.String(), "usual", longestJob.String())
 	}
-	hooks := webhook.NewService(db, webhook.Config{Logger: log.With("component", "webhook")})
 	river.AddWorker(workers, hooks.Worker())
 	jobs, err := db.NewRiverClient(&river.Config{
 		Logger:               log.With("component", "river"),
