@@ -60,6 +60,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api-keys", s.signedIn(s.apiKeyList))
 	mux.HandleFunc("POST /api-keys", noStore(s.manager(s.apiKeyCreate)))
 	mux.HandleFunc("POST /api-keys/{id}/delete", s.manager(s.apiKeyDelete))
+	mux.HandleFunc("GET /webhooks", s.signedIn(s.webhookList))
+	mux.HandleFunc("POST /webhooks", noStore(s.manager(s.webhookCreate)))
+	mux.HandleFunc("GET /webhooks/{id}", s.signedIn(s.webhookDetail))
+	mux.HandleFunc("POST /webhooks/{id}/delete", s.manager(s.webhookDelete))
 
 	if s.api != nil {
 		mux.Handle("/api/v1/", s.api)

@@ -37,6 +37,7 @@ import (
 	"hrconnect"
 	"hrconnect/connect"
 	"hrconnect/onboard"
+	"hrconnect/webhook"
 	"hrconnect/zoho"
 )
 
@@ -70,6 +71,9 @@ type Deps struct {
 	Onboard *onboard.Service
 	// API serves the REST API under /api/v1/; nil leaves it unmounted.
 	API http.Handler
+	// Webhooks manages the tenant's webhook endpoints; nil leaves the
+	// webhook pages out.
+	Webhooks *webhook.Service
 	// Logger receives request errors. Secrets are never given to it.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -96,6 +100,7 @@ type Server struct {
 	secure   bool
 	sandbox  string
 	api      http.Handler
+	hooks    *webhook.Service
 	log      *slog.Logger
 	now      func() time.Time
 	cost     int
@@ -121,6 +126,7 @@ func New(d Deps) (*Server, error) {
 		baseURL:  strings.TrimRight(d.BaseURL, "/"),
 		sandbox:  d.SandboxConsole,
 		api:      d.API,
+		hooks:    d.Webhooks,
 		log:      d.Logger,
 		now:      d.Now,
 		cost:     d.BcryptCost,

@@ -156,6 +156,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Zoho:           zc,
 		BaseURL:        base,
 		SandboxConsole: console,
+		Webhooks:       hooks,
 		API:            api.New(api.Deps{Store: db, Connections: conns, Directory: dir, Onboard: hires, Logger: log, Webhooks: hooks}),
 		Logger:         log,
 	})
