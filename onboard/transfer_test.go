@@ -201,10 +201,19 @@ func TestInvalidApplicantFailsAtOnce(t *testing.T) {
 	if len(log) != 1 || log[0].Outcome != "failed" {
 		t.Fatalf("log: %+v (one failure, no retries)", log)
 	}
-	jobs, err := e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer"))
-	must(t, err)
+	// The transfer is marked failed inside the job, which River then
+	// records as cancelled: wait (bounded) for River to catch up.
+	var jobs *river.JobListResult
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		jobs, err = e.river.JobList(e.ctx, river.NewJobListParams().Kinds("transfer"))
+		must(t, err)
+		if len(jobs.Jobs) != 1 || jobs.Jobs[0].State != rivertype.JobStateRunning || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(jobs.Jobs) != 1 || jobs.Jobs[0].State != rivertype.JobStateCancelled || jobs.Jobs[0].Attempt != 1 {
-		t.Fatalf("job: %+v", jobs.Jobs[0])
+		t.Fatalf("job: %+v (want one job, cancelled after its first attempt)", jobs.Jobs)
 	}
 
 	// A missing email says what to do.
@@ -215,7 +224,7 @@ func TestInvalidApplicantFailsAtOnce(t *testing.T) {
 	}
 
 	// Retry refuses a transfer that has not failed, and restarts one that has.
-	_, err = e.svc.Retry(e.ctx, e.tenant.ID, tr.ID)
+	_, err := e.svc.Retry(e.ctx, e.tenant.ID, tr.ID)
 	if hrconnect.ErrorCode(err) != "" {
 		t.Fatalf("Retry before the fix should be accepted (the transfer failed): %v", err)
 	}
