@@ -294,9 +294,14 @@ func (db *DB) CreateApplication(ctx context.Context, a *hrconnect.Application) e
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO applications (tenant_id, id, applicant_id, job_post_id, stage_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.TenantID, id, a.ApplicantID, a.JobPostID, a.StageID, timeArg(now), timeArg(now))
-		if db.dialect.isForeignKeyViolation(err) {
+		switch {
+		case db.dialect.isForeignKeyViolation(err):
 			return hrconnect.Errorf(hrconnect.ENOTFOUND, "applicant %q not found in this tenant", a.ApplicantID)
-		} else if err != nil {
+		case db.dialect.isUniqueViolation(err):
+			return &hrconnect.Error{Code: hrconnect.ECONFLICT, Field: "job_post_id",
+				Message:    fmt.Sprintf("Applicant %s has applied to this job post already.", a.ApplicantID),
+				Resolution: "Move that application instead of creating another."}
+		case err != nil:
 			return fmt.Errorf("create application: %w", err)
 		}
 		return nil
