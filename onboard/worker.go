@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"hrconnect"
 	"hrconnect/connect"
+	"hrconnect/internal/backoff"
 	"hrconnect/zoho"
 )
 
@@ -44,14 +44,7 @@ type TransferWorker struct {
 // doubling with each attempt up to RetryBackoffMax, with 10% jitter so that
 // a burst of failures does not come back as a burst.
 func (w *TransferWorker) NextRetry(job *river.Job[TransferArgs]) time.Time {
-	c := w.svc.cfg
-	d := c.RetryBackoff
-	for i := 1; i < job.Attempt && d < c.RetryBackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.RetryBackoffMax)
-	d += time.Duration(rand.Int64N(int64(d)/10 + 1))
-	return time.Now().Add(d)
+	return time.Now().Add(backoff.Exponential(job.Attempt, w.svc.cfg.RetryBackoff, w.svc.cfg.RetryBackoffMax))
 }
 
 // Timeout is Config.JobTimeout, which leaves room for the wait for an

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"hrconnect"
+	"hrconnect/internal/backoff"
 )
 
 // DeliveryArgs is the River job of one delivery: one event to one endpoint.
@@ -43,14 +43,7 @@ type DeliveryWorker struct {
 // to RetryBackoffMax, with 10% jitter so that an endpoint that was down for
 // a while is not hit by every delivery at once when it comes back.
 func (w *DeliveryWorker) NextRetry(job *river.Job[DeliveryArgs]) time.Time {
-	c := w.svc.cfg
-	d := c.RetryBackoff
-	for i := 1; i < job.Attempt && d < c.RetryBackoffMax; i++ {
-		d *= 2
-	}
-	d = min(d, c.RetryBackoffMax)
-	d += time.Duration(rand.Int64N(int64(d)/10 + 1))
-	return time.Now().Add(d)
+	return time.Now().Add(backoff.Exponential(job.Attempt, w.svc.cfg.RetryBackoff, w.svc.cfg.RetryBackoffMax))
 }
 
 // Timeout leaves room for the request and for recording it.
