@@ -214,13 +214,24 @@ func (db *DB) PutApplicant(ctx context.Context, a *hrconnect.Applicant) error {
 	case a.ApplicantID == "":
 		return hrconnect.Invalid("applicant_id", "An applicant needs the ATS's applicant ID.")
 	}
+	now := truncTime(db.now())
+	created, err := db.putApplicant(ctx, db.rw, a, now)
+	if err != nil {
+		return err
+	}
+	a.CreatedAt, a.UpdatedAt = created, now
+	return nil
+}
+
+// putApplicant inserts a or replaces the applicant with its ApplicantID, as
+// of now, and returns when the applicant was first created.
+func (db *DB) putApplicant(ctx context.Context, q querier, a *hrconnect.Applicant, now time.Time) (time.Time, error) {
 	custom, err := json.Marshal(a.Custom)
 	if err != nil || a.Custom == nil {
 		custom = []byte("{}")
 	}
-	now := truncTime(db.now())
 	var created time.Time
-	err = db.rw.QueryRowContext(ctx, `
+	err = q.QueryRowContext(ctx, `
 		INSERT INTO applicants (tenant_id, applicant_id, first_name, surname, email, phone, job_title, department,
 			start_date, date_of_birth, custom, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
@@ -232,12 +243,11 @@ func (db *DB) PutApplicant(ctx context.Context, a *hrconnect.Applicant) error {
 		a.TenantID, a.ApplicantID, a.FirstName, a.Surname, a.Email, a.Phone, a.JobTitle, a.Department,
 		dateArg(a.StartDate), dateArg(a.DateOfBirth), string(custom), timeArg(now)).Scan(timeDest(&created))
 	if db.dialect.isForeignKeyViolation(err) {
-		return tenantNotFound(a.TenantID)
+		return created, tenantNotFound(a.TenantID)
 	} else if err != nil {
-		return fmt.Errorf("put applicant: %w", err)
+		return created, fmt.Errorf("put applicant: %w", err)
 	}
-	a.CreatedAt, a.UpdatedAt = created, now
-	return nil
+	return created, nil
 }
 
 // Applicant returns an applicant by the ATS's ID, or ENOTFOUND.

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -80,10 +79,6 @@ func (db *DB) ImportApplicant(ctx context.Context, a *hrconnect.Applicant, jobPo
 	case jobPostID != "" && stageID == "":
 		return false, hrconnect.Invalid("stage_id", "Applying an imported applicant to a job post needs the stage.")
 	}
-	custom, jerr := json.Marshal(a.Custom)
-	if jerr != nil || a.Custom == nil {
-		custom = []byte("{}")
-	}
 	email := asciiLower(strings.TrimSpace(a.Email))
 	now := truncTime(db.now())
 	var createdAt time.Time
@@ -115,21 +110,8 @@ func (db *DB) ImportApplicant(ctx context.Context, a *hrconnect.Applicant, jobPo
 			return fmt.Errorf("read applicant: %w", err)
 		}
 		created = n == 0
-		err = tx.QueryRowContext(ctx, `
-			INSERT INTO applicants (tenant_id, applicant_id, first_name, surname, email, phone, job_title, department,
-				start_date, date_of_birth, custom, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-			ON CONFLICT (tenant_id, applicant_id) DO UPDATE SET first_name = excluded.first_name, surname = excluded.surname,
-				email = excluded.email, phone = excluded.phone, job_title = excluded.job_title, department = excluded.department,
-				start_date = excluded.start_date, date_of_birth = excluded.date_of_birth, custom = excluded.custom,
-				updated_at = excluded.updated_at
-			RETURNING created_at`,
-			a.TenantID, a.ApplicantID, a.FirstName, a.Surname, a.Email, a.Phone, a.JobTitle, a.Department,
-			dateArg(a.StartDate), dateArg(a.DateOfBirth), string(custom), timeArg(now)).Scan(timeDest(&createdAt))
-		if db.dialect.isForeignKeyViolation(err) {
-			return tenantNotFound(a.TenantID)
-		} else if err != nil {
-			return fmt.Errorf("put applicant: %w", err)
+		if createdAt, err = db.putApplicant(ctx, tx, a, now); err != nil {
+			return err
 		}
 		if jobPostID == "" {
 			return nil
