@@ -64,9 +64,15 @@ func (s *Service) Reconcile(ctx context.Context, before time.Time) (int, error) 
 // PeriodicJobs returns onboarding's periodic jobs; River runs them on the
 // elected leader only.
 func PeriodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(StrandedAfter),
-			func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
+	return []*river.PeriodicJob{ReconcileJob(StrandedAfter)}
+}
+
+// ReconcileJob returns the periodic reconcile job, queued every interval
+// (and when a replica becomes the leader). PeriodicJobs queues it every
+// StrandedAfter; a shorter interval finds lost jobs no sooner than
+// StrandedAfter after their transfer's last change, only more often.
+func ReconcileJob(every time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true})
 }

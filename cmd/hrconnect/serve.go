@@ -82,7 +82,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := wc.check(); err != nil {
 		return err
 	}
-	log := logging.New(stderr, logging.Options{})
+	log := logging.New(stderr, logging.Options{}).With("replica", wc.replicaID)
 
 	db, _, err := sc.open(ctx, false)
 	if err != nil {
@@ -176,10 +176,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	river.AddWorker(workers, hooks.Worker())
 	jobs, err := db.NewRiverClient(&river.Config{
+		ID:                   wc.replicaID,
 		Logger:               log.With("component", "river"),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: wc.workers}},
 		Workers:              workers,
-		PeriodicJobs:         append(connect.PeriodicJobs(), onboard.PeriodicJobs()...),
+		PeriodicJobs:         append(connect.PeriodicJobs(), onboard.ReconcileJob(wc.reconcileEvery)),
 		JobTimeout:           wc.jobTimeout(),
 		RescueStuckJobsAfter: wc.rescueAfter,
 	})

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"hrconnect/onboard"
@@ -19,6 +21,13 @@ type workerConfig struct {
 	// rescueAfter is how long a job may stay running before River takes it
 	// for abandoned (its process died) and runs it again.
 	rescueAfter time.Duration
+	// replicaID names this process among the replicas sharing a database:
+	// River's client ID (in its job rows' attempted_by and its leader
+	// election) and the "replica" of every log line.
+	replicaID string
+	// reconcileEvery is how often the elected leader queues the reconcile
+	// job (transfers whose job was lost are queued again).
+	reconcileEvery time.Duration
 }
 
 // workerEnvs are the environment variables of workerConfig's flags.
@@ -26,6 +35,18 @@ var workerEnvs = map[string]string{
 	"workers":            "HRCONNECT_WORKERS",
 	"inserts-per-minute": "HRCONNECT_INSERTS_PER_MINUTE",
 	"rescue-after":       "HRCONNECT_RESCUE_AFTER",
+	"replica-id":         "HRCONNECT_REPLICA_ID",
+	"reconcile-every":    "HRCONNECT_RECONCILE_EVERY",
+}
+
+// defaultReplicaID is hostname-pid: unique among the processes running at
+// once, and telling an operator which machine and process did a job.
+func defaultReplicaID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "hrconnect"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // longestJob is the longest a job of serve's may run by default: a
@@ -40,6 +61,10 @@ func (c *workerConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.rescueAfter, "rescue-after", 5*time.Minute, "`duration` a job may stay running before it is taken for abandoned by a process that died\n"+
 		"      (killed, crashed, power lost) and run again; below "+longestJob.String()+" (a transfer's time)\n"+
 		"      it also cuts the time a transfer may take")
+	fs.StringVar(&c.replicaID, "replica-id", defaultReplicaID(), "`name` of this replica among those sharing the database, unique among the running ones:\n"+
+		"      the background workers' ID in the job rows and in leader election, and \"replica\" in every log line")
+	fs.DurationVar(&c.reconcileEvery, "reconcile-every", onboard.StrandedAfter, "`duration` between two runs of the job that queues again the transfers whose job was lost\n"+
+		"      (run by one replica, the elected leader)")
 }
 
 // check refuses settings that cannot work, saying which flag to change.
@@ -52,6 +77,12 @@ func (c *workerConfig) check() error {
 	}
 	if c.rescueAfter < time.Second {
 		return fmt.Errorf("--rescue-after %s: give at least 1s, and normally more than the longest job (%s), e.g. 5m", c.rescueAfter, longestJob)
+	}
+	if id := strings.TrimSpace(c.replicaID); id == "" || len(id) > 100 || id != c.replicaID {
+		return fmt.Errorf("--replica-id %q: give a name of 1 to 100 characters without surrounding spaces, unique among the replicas, e.g. web-1", c.replicaID)
+	}
+	if c.reconcileEvery < time.Second {
+		return fmt.Errorf("--reconcile-every %s: give at least 1s; the default, %s, suits production", c.reconcileEvery, onboard.StrandedAfter)
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +21,25 @@ func TestServeRefusesBadWorkerSettings(t *testing.T) {
 		{[]string{"--workers", "0"}, "--workers 0: give between 1 and 1000"},
 		{[]string{"--inserts-per-minute", "-5"}, "--inserts-per-minute -5: give a positive rate"},
 		{[]string{"--rescue-after", "10ms"}, "--rescue-after 10ms: give at least 1s"},
+		{[]string{"--replica-id", ""}, "--replica-id \"\": give a name of 1 to 100 characters"},
+		{[]string{"--replica-id", " web-1"}, "--replica-id \" web-1\": give a name of 1 to 100 characters without surrounding spaces"},
+		{[]string{"--replica-id", strings.Repeat("r", 101)}, "give a name of 1 to 100 characters"},
+		{[]string{"--reconcile-every", "100ms"}, "--reconcile-every 100ms: give at least 1s"},
 	} {
 		var stdout, stderr lockedBuffer
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}, c.args...)
 		if code := run(context.Background(), args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("serve %v: exit %d, %q; want 1 and %q", c.args, code, stderr.String(), c.want)
 		}
+	}
+}
+
+// TestReplicaIDDefault: without --replica-id a replica is named after its
+// machine and process, which differ between replicas running at once.
+func TestReplicaIDDefault(t *testing.T) {
+	host, _ := os.Hostname()
+	if got, want := defaultReplicaID(), fmt.Sprintf("%s-%d", host, os.Getpid()); got != want || host == "" {
+		t.Errorf("default replica ID %q, want %q", got, want)
 	}
 }
 
