@@ -45,6 +45,7 @@ func (s *Server) atsRoutes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /connections/{id}/mapping", s.signedIn(s.mappingPage))
 	mux.HandleFunc("POST /connections/{id}/mapping", s.manager(s.mappingSubmit))
+	mux.HandleFunc("POST /connections/{id}/import", s.manager(s.importSubmit))
 }
 
 // peopleConnections returns the tenant's Zoho People connections that are

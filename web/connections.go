@@ -61,8 +61,14 @@ func (s *Server) connectionDetail(w http.ResponseWriter, r *http.Request, a *act
 			owner = u.Name
 		}
 	}
-	s.render(w, r, http.StatusOK, "connection", &view{Title: c.Name, Nav: "connections", Actor: a,
-		Data: map[string]any{"C": c, "Events": events, "Owner": owner, "RedirectURI": s.RedirectURI()}})
+	data := map[string]any{"C": c, "Events": events, "Owner": owner, "RedirectURI": s.RedirectURI()}
+	if s.onb != nil && c.Service == hrconnect.ServiceZohoRecruit {
+		// The import form offers the job posts its applicants can apply to.
+		if data["JobPosts"], err = s.onb.JobPosts(ctx, a.Tenant.ID); err != nil {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusOK, "connection", &view{Title: c.Name, Nav: "connections", Actor: a, Data: data})
 	return nil
 }
 

@@ -777,4 +777,30 @@ func TestZohoRecruit(t *testing.T) {
 	}
 	b.get("/integrations")
 	wantContains(t, b.last, `id="state-zoho_recruit">Connected`, `id="state-zoho_people">Not connected`)
+
+	// Its candidates are imported as applicants from the connection's page:
+	// the hired ones, one per email address.
+	must(t, a.onb.PutApplicant(testContext(t), &hrconnect.Applicant{TenantID: mustConn(t, a, connID).TenantID, ApplicantID: "A-1",
+		FirstName: "Grace", Surname: "Hopper", Email: "grace@acme.test"}))
+	var seeded struct{ IDs []string }
+	a.sandboxJSON("/_sandbox/recruit/candidates", map[string]any{"dc": "in", "records": []map[string]string{
+		{"First_Name": "Alan", "Last_Name": "Turing", "Email": "alan@acme.test", "Candidate_Status": "Hired"},
+		{"First_Name": "Grace", "Last_Name": "Hopper", "Email": "GRACE@acme.test", "Candidate_Status": "Hired"},
+		{"First_Name": "Edsger", "Last_Name": "Dijkstra", "Email": "edsger@acme.test", "Candidate_Status": "Rejected"},
+	}}, &seeded)
+	b.get("/connections/" + connID)
+	wantContains(t, b.last, `id="import-form"`, `name="status" value="Hired"`)
+	res = b.post("/connections/"+connID+"/import", url.Values{"status": {"Hired"}})
+	wantStatus(t, res, http.StatusOK, b.last)
+	wantContains(t, b.last, "2 candidates read", "<strong>1 new</strong>", "1 duplicate,", "Alan Turing", "GRACE@acme.test", "Applicant A-1 already has this email address")
+	apps, err := a.onb.Applicants(testContext(t), mustConn(t, a, connID).TenantID)
+	must(t, err)
+	if len(apps) != 2 {
+		t.Fatalf("%d applicants after the import, want Grace and the imported Alan", len(apps))
+	}
+	// Bad criteria are refused with Recruit's reason, and nothing is imported.
+	res = b.post("/connections/"+connID+"/import", url.Values{"status": {"Hired"}, "criteria": {"not criteria"}})
+	if res.StatusCode < 400 || res.StatusCode >= 500 {
+		t.Fatalf("bad criteria: status %d, want a 4xx page saying what is wrong", res.StatusCode)
+	}
 }
