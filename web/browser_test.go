@@ -95,6 +95,12 @@ func do(t *testing.T, tab context.Context, what string, steps ...chromedp.Action
 func text(t *testing.T, tab context.Context, sel string) string {
 	t.Helper()
 	s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+	// A node found just as the page is replaced by the next one is gone
+	// when its text is read: read it again, on the page that stays.
+	for deadline := time.Now().Add(5 * time.Second); err != nil && strings.Contains(err.Error(), "No node") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		s, err = chromedp.Run(tab, chromedp.Text(chromedp.CSS(sel)))
+	}
 	if err != nil {
 		shot(t, tab, "failed")
 		t.Fatalf("text of %s: %v", sel, err)
@@ -163,6 +169,10 @@ func TestBrowserNewcomer(t *testing.T) {
 	do(t, tab, "search the marketplace",
 		chromedp.SendKeys(css("#q"), "Zoho"),
 		chromedp.Click(css(`form.search button`)),
+		// The tile is on the page before the search too: wait for the
+		// search's own page, which renders the query as the field's value
+		// (typing sets the property, not the attribute).
+		chromedp.WaitVisible(css(`#q[value="Zoho"]`)),
 		chromedp.WaitVisible(css("#tile-zoho_people")),
 	)
 	if got := text(t, tab, "#state-zoho_people"); got != "Not connected" {
