@@ -4,7 +4,7 @@
 // (a second process beside the server), reading the server's memory from
 // /proc. Run it through ./scripts/bench, which documents its modes:
 //
-//	./scripts/bench            the full report (about half an hour)
+//	./scripts/bench            the full report (about 45 minutes on 2 CPUs)
 //	./scripts/bench --quick    smaller sizes and shorter runs (minutes)
 //
 // Everything it starts listens on 127.0.0.1 only, and every run is bounded

@@ -29,7 +29,7 @@ func (r *report) markdown() string {
 	}
 	p("# Benchmarks")
 	p("")
-	p("This file is generated: `./scripts/bench` (about half an hour) or `./scripts/bench --quick` (smaller sizes, minutes)")
+	p("This file is generated: `./scripts/bench` (about 45 minutes) or `./scripts/bench --quick` (smaller sizes, minutes)")
 	p("runs every benchmark below and writes it again; do not edit it by hand. Each section names the command that")
 	p("reproduces its figures alone.")
 	p("")
@@ -163,9 +163,10 @@ func (r *report) scaleMarkdown(p func(string, ...any)) {
 	}
 	p("")
 	if len(grows) > 0 {
-		p("Grew more than 4× for 10× the data in this run: %s. Known causes: the transfer lists sort every transfer of the", strings.Join(grows, ", "))
-		p("tenant (or of the connection) before taking the page, because no index leads with (tenant_id, created_at), and")
-		p("the listing of connections returns every connection, unpaged: both are linear in the data by construction.")
+		p("Grew more than 4× for 10× the data in this run: %s. Where to look: a transfer list", strings.Join(grows, ", "))
+		p("that grows sorts the tenant's (or the connection's) transfers before taking the page: migration 0007 indexes them")
+		p("newest first, and figures taken before it (see the commit above) show the sort. The listing of connections returns")
+		p("every connection, unpaged: linear in the data by construction.")
 		p("The cached token, read by key, stays flat.")
 		p("")
 	}
