@@ -1,10 +1,13 @@
 package hrconnect
 
 import (
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"hrconnect/internal/netguard"
 )
 
 // WebhookEvent is the type of an outgoing webhook event.
@@ -91,7 +94,9 @@ func webhookEventList() string {
 
 // CheckWebhookURL checks the URL of a webhook endpoint. Events describe
 // people being hired, so they travel over https only; plain http is allowed
-// for localhost, 127.0.0.1 and [::1], where nothing leaves the machine.
+// for localhost, 127.0.0.1 and [::1], where nothing leaves the machine. An
+// address in a private network is refused here when the URL gives it, and
+// when a name resolves to one, at delivery (internal/netguard).
 func CheckWebhookURL(raw string) error {
 	const field = "url"
 	if raw == "" {
@@ -112,6 +117,9 @@ func CheckWebhookURL(raw string) error {
 		}
 	default:
 		return Invalid(field, "%q must be an https URL (plain http is allowed only for localhost, 127.0.0.1 and [::1]).", clip(raw))
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && !ip.Unmap().IsLoopback() && !netguard.Public(ip) {
+		return Invalid(field, "%q points into a private network: events go to public https endpoints (or, for development, to localhost).", clip(raw))
 	}
 	if u.User != nil {
 		return Invalid(field, "%q must not contain a user name or password: receivers check the signature instead.", clip(u.Redacted()))

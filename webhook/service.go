@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"hrconnect"
+	"hrconnect/internal/netguard"
 )
 
 // Store is what webhooks need from the database. *sqlstore.DB implements it.
@@ -73,7 +75,8 @@ type Config struct {
 	Queue string
 	// HTTPClient sends the requests; nil means one with Timeout that never
 	// follows redirects (a redirect counts as a failed attempt: the
-	// endpoint's URL should be the final one).
+	// endpoint's URL should be the final one), uses no proxy, and connects
+	// only to public addresses or, when the URL names it, to loopback.
 	HTTPClient *http.Client
 	// Now is the clock of events and signatures (time.Now).
 	Now func() time.Time
@@ -97,8 +100,15 @@ func (c *Config) setDefaults() {
 		c.Queue = river.QueueDefault
 	}
 	if c.HTTPClient == nil {
+		// Deliveries go straight to the endpoint, never through a proxy,
+		// and only to public addresses (or loopback when the URL names it),
+		// whatever the endpoint's name resolves to.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.Proxy = nil
+		tr.DialContext = netguard.DialContext(&net.Dialer{Timeout: c.Timeout})
 		c.HTTPClient = &http.Client{
 			Timeout:       c.Timeout,
+			Transport:     tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}

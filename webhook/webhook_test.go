@@ -318,6 +318,9 @@ func TestEndpointURLRules(t *testing.T) {
 		"ats.example.com/hooks":         "is not a valid URL",
 		"":                              "Enter the URL",
 		"https://u:p@ats.example.com/h": "must not contain a user name or password",
+		"https://10.0.0.7/hooks":        "points into a private network",
+		"https://169.254.169.254/":      "points into a private network",
+		"https://[fd00::7]/hooks":       "points into a private network",
 	} {
 		_, err := e.hooks.CreateEndpoint(e.ctx, &hrconnect.WebhookEndpoint{TenantID: e.tenant.ID, URL: u, Events: hrconnect.WebhookEvents})
 		var he *hrconnect.Error
