@@ -345,23 +345,7 @@ func (e *env) want(r *resp, status int) *resp {
 // control calls the sandbox's control surface.
 func (e *env) control(method, path string, in, out any) {
 	e.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequestWithContext(e.ctx, method, e.sbURL+path, body)
-	req.Header.Set("Content-Type", "application/json")
-	hr, err := http.DefaultClient.Do(req)
-	must(e.t, err)
-	defer hr.Body.Close()
-	b, _ := io.ReadAll(hr.Body)
-	if hr.StatusCode != 200 {
-		e.t.Fatalf("%s %s: %d %s", method, path, hr.StatusCode, b)
-	}
-	if out != nil {
-		must(e.t, json.Unmarshal(b, out))
-	}
+	testenv.SandboxControl(e.t, e.sbURL, method, path, in, out)
 }
 
 // selfClient registers a Self Client in dc and returns it with a fresh code.

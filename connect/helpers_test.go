@@ -3,9 +3,6 @@ package connect_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -78,27 +75,7 @@ func (e *env) checkLogs() {
 // control calls the sandbox's control surface.
 func (e *env) control(method, path string, in, out any) {
 	e.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.base+path, body)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			e.t.Fatalf("%s %s: %v", method, path, err)
-		}
-	}
+	testenv.SandboxControl(e.t, e.base, method, path, in, out)
 }
 
 // selfClient registers a Self Client in dc and returns a fresh code for it.

@@ -197,25 +197,7 @@ func must(t testing.TB, err error) {
 // control calls the sandbox's control surface.
 func (e *env) control(method, path string, in, out any) {
 	e.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.base+path, body)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		must(e.t, json.Unmarshal(b, out))
-	}
+	testenv.SandboxControl(e.t, e.base, method, path, in, out)
 }
 
 func (e *env) selfClient(dc string) (clientID, secret, code string) {

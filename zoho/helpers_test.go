@@ -1,18 +1,16 @@
 package zoho_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"hrconnect/internal/testenv"
 	"hrconnect/sandbox"
 	"hrconnect/zoho"
 )
@@ -61,33 +59,7 @@ func (e *env) dc(location string) zoho.DataCentre {
 // into out (when not nil); anything but 200 fails the test.
 func (e *env) control(method, path string, in, out any) {
 	e.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, e.url+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			e.t.Fatalf("%s %s: %v: %s", method, path, err, b)
-		}
-	}
+	testenv.SandboxControl(e.t, e.url, method, path, in, out)
 }
 
 // client is a registered API Console client.
